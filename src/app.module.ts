@@ -1,0 +1,28 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { AuthModule } from './auth/auth.module';
+import { BroadcasterModule } from './broadcaster/broadcaster.module';
+import { ConfigModule } from './config/config.module';
+import { HeraldConfig } from './config/herald.config';
+import { DatabaseModule } from './database/database.module';
+import { HealthModule } from './health/health.module';
+import { NotificationsModule } from './notifications/notifications.module';
+import { RealtimeModule } from './realtime/realtime.module';
+
+/** The whole service, built from one validated config. */
+@Module({})
+export class AppModule {
+  static forRoot(config: HeraldConfig): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        ConfigModule.forRoot(config),
+        DatabaseModule,
+        BroadcasterModule,
+        AuthModule,
+        NotificationsModule,
+        RealtimeModule,
+        HealthModule,
+      ],
+    };
+  }
+}

@@ -1,0 +1,51 @@
+import { INestApplication, Logger, LogLevel, ValidationPipe } from '@nestjs/common';
+import { NestExpressApplication } from '@nestjs/platform-express';
+import { TokenRules } from './auth/token-rules';
+import { jsonBodyParser } from './common/json-body-parser';
+import { DomainErrorFilter } from './common/domain-error.filter';
+import { HERALD_CONFIG } from './config/config.module';
+import { HeraldConfig } from './config/herald.config';
+import { HeraldWsAdapter } from './realtime/herald-ws.adapter';
+import { UpgradeAuthenticator } from './realtime/upgrade-authenticator';
+
+const LOG_LEVELS: LogLevel[] = ['error', 'warn', 'log', 'debug', 'verbose'];
+
+/** Nest's logger levels for a `LOG_LEVEL`: that level and every more severe one. */
+export function logLevelsFor(level: HeraldConfig['logLevel']): LogLevel[] {
+  return LOG_LEVELS.slice(0, LOG_LEVELS.indexOf(level) + 1);
+}
+
+/**
+ * Everything between creating the app and listening, shared by `main.ts`
+ * and the e2e harness so tests run the production setup: body limit, one
+ * global ValidationPipe, the domain error filter, the WebSocket adapter with
+ * upgrade authentication, shutdown hooks and the start-up warnings.
+ */
+export function configureApp(app: INestApplication): void {
+  const config = app.get<HeraldConfig>(HERALD_CONFIG);
+  const logger = new Logger('Herald');
+  const express = app as NestExpressApplication;
+  express.disable('x-powered-by');
+  express.use(jsonBodyParser(config.bodyLimitBytes));
+  app.useGlobalPipes(
+    new ValidationPipe({
+      whitelist: true,
+      forbidNonWhitelisted: true,
+      transform: true,
+      stopAtFirstError: false,
+    }),
+  );
+  app.useGlobalFilters(new DomainErrorFilter());
+  app.useWebSocketAdapter(
+    new HeraldWsAdapter(app, new UpgradeAuthenticator(app.get(TokenRules), config.realtime.allowedOrigins)),
+  );
+  app.enableShutdownHooks();
+
+  if (config.auth.usingDevelopmentSecret) {
+    logger.warn('!!! JWT_SECRET is not set: tokens are signed and verified with the PUBLIC development key. Set JWT_SECRET before exposing Herald. !!!');
+  }
+  if (config.database.kind === 'sqlite') {
+    logger.warn(`DATABASE_URL is not set: using the embedded SQLite file ${config.database.path} (single instance only)`);
+  }
+  if (config.auth.devTokens) logger.warn('POST /auth/dev-token is enabled: anyone can mint tokens (AUTH_DEV_TOKENS)');
+}

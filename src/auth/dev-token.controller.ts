@@ -1,0 +1,24 @@
+import { Body, Controller, HttpCode, Inject, NotFoundException, Post } from '@nestjs/common';
+import { HERALD_CONFIG } from '../config/config.module';
+import { HeraldConfig } from '../config/herald.config';
+import { Public } from './auth.decorators';
+import { DevTokenRequestDto, DevTokenResponse } from './dev-token.dto';
+import { signAccessToken } from './token-signer';
+
+/**
+ * `POST /auth/dev-token`: mints a token for any user, for development and
+ * demos. Enabled by `AUTH_DEV_TOKENS` (on unless `NODE_ENV=production`);
+ * answers 404 when disabled, as if the route did not exist.
+ */
+@Controller('auth')
+export class DevTokenController {
+  constructor(@Inject(HERALD_CONFIG) private readonly config: HeraldConfig) {}
+
+  @Public()
+  @Post('dev-token')
+  @HttpCode(201)
+  issue(@Body() body: DevTokenRequestDto): DevTokenResponse {
+    if (!this.config.auth.devTokens) throw new NotFoundException('Cannot POST /auth/dev-token');
+    return { token: signAccessToken(this.config, { sub: body.sub, roles: body.roles, ttlSeconds: body.ttl }) };
+  }
+}

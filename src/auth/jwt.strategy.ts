@@ -1,0 +1,33 @@
+import { Injectable } from '@nestjs/common';
+import { PassportStrategy } from '@nestjs/passport';
+import { ExtractJwt, Strategy } from 'passport-jwt';
+import { Principal } from './principal';
+import { InvalidTokenError, TokenRules } from './token-rules';
+
+/**
+ * passport-jwt with the shared `TokenRules`: the same pinned algorithm,
+ * issuer and audience, then the same claim checks. Tokens come only from
+ * `Authorization: Bearer` (RFC 6750 2.1) on REST.
+ */
+@Injectable()
+export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
+  constructor(private readonly rules: TokenRules) {
+    super({
+      jwtFromRequest: ExtractJwt.fromAuthHeaderAsBearerToken(),
+      secretOrKey: rules.secret,
+      algorithms: rules.verifyOptions.algorithms,
+      issuer: rules.verifyOptions.issuer as string | undefined,
+      audience: rules.verifyOptions.audience as string | undefined,
+      ignoreExpiration: false,
+    });
+  }
+
+  validate(payload: unknown): Principal | false {
+    try {
+      return this.rules.principalFromClaims(payload);
+    } catch (error) {
+      if (error instanceof InvalidTokenError) return false;
+      throw error;
+    }
+  }
+}

@@ -1,0 +1,35 @@
+import { Global, Inject, Logger, Module, OnApplicationShutdown } from '@nestjs/common';
+import { ConfigModule, HERALD_CONFIG } from '../config/config.module';
+import { HeraldConfig } from '../config/herald.config';
+import { GROUP_BROADCASTER, GroupBroadcaster } from './group-broadcaster';
+import { MemoryGroupBroadcaster } from './memory-group-broadcaster';
+import { RedisGroupBroadcaster } from './redis-group-broadcaster';
+
+/** Provides the `GroupBroadcaster`: Redis when `REDIS_URL` is set, in-process otherwise. */
+@Global()
+@Module({
+  imports: [ConfigModule],
+  providers: [
+    {
+      provide: GROUP_BROADCASTER,
+      inject: [HERALD_CONFIG],
+      useFactory: (config: HeraldConfig): GroupBroadcaster => {
+        const logger = new Logger('Broadcaster');
+        if (config.redis) {
+          logger.log('Using Redis pub/sub: any number of instances may share this Redis');
+          return new RedisGroupBroadcaster(config.redis);
+        }
+        logger.warn('REDIS_URL is not set: using the in-process broadcaster (single instance only)');
+        return new MemoryGroupBroadcaster();
+      },
+    },
+  ],
+  exports: [GROUP_BROADCASTER],
+})
+export class BroadcasterModule implements OnApplicationShutdown {
+  constructor(@Inject(GROUP_BROADCASTER) private readonly broadcaster: GroupBroadcaster) {}
+
+  async onApplicationShutdown(): Promise<void> {
+    if (this.broadcaster instanceof RedisGroupBroadcaster) await this.broadcaster.close();
+  }
+}

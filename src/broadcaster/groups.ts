@@ -1,0 +1,14 @@
+/**
+ * Group names. Every group name is made here, never by string
+ * concatenation at a call site, so the naming scheme has one owner.
+ */
+
+/** Every socket of one user (`sub`). */
+export function userGroup(userId: string): string {
+  return `user:${userId}`;
+}
+
+/** Every authenticated socket. */
+export function broadcastGroup(): string {
+  return 'broadcast';
+}

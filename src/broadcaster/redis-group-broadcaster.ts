@@ -1,0 +1,83 @@
+import Redis from 'ioredis';
+import { RedisConfig } from '../config/herald.config';
+import { BroadcasterUnavailableError, GroupBroadcaster, GroupSubscriber } from './group-broadcaster';
+import { SubscriberRegistry } from './subscriber-registry';
+
+const PING_TIMEOUT_MS = 2_000;
+
+/**
+ * Redis pub/sub broadcaster for multi-instance deployments. Each group is
+ * one Redis channel (`<REDIS_PREFIX>group:<name>`); an instance subscribes to
+ * a channel once, when its first local subscriber joins the group, and fans
+ * each message out to its local subscribers from a single Buffer.
+ *
+ * Publishes use a separate connection with auto-pipelining and no offline
+ * queue, so a Redis outage fails a publish at once instead of growing an
+ * unbounded in-process queue.
+ */
+export class RedisGroupBroadcaster implements GroupBroadcaster {
+  private readonly publisher: Redis;
+  private readonly subscriber: Redis;
+  private readonly subscribers = new SubscriberRegistry();
+  private readonly pendingSubscriptions = new Map<string, Promise<unknown>>();
+  private readonly channelPrefix: string;
+
+  constructor(config: RedisConfig) {
+    this.channelPrefix = `${config.prefix}group:`;
+    this.publisher = new Redis(config.url, {
+      enableAutoPipelining: true,
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 1,
+      connectionName: 'herald-publisher',
+    });
+    this.subscriber = new Redis(config.url, { connectionName: 'herald-subscriber', autoResubscribe: true });
+    // Connection errors are retried by ioredis; readiness reports the outage.
+    this.publisher.on('error', () => undefined);
+    this.subscriber.on('error', () => undefined);
+    this.subscriber.on('messageBuffer', (channel: Buffer, message: Buffer) => {
+      this.subscribers.deliver(channel.toString('utf8').slice(this.channelPrefix.length), message);
+    });
+  }
+
+  async publish(group: string, frame: string): Promise<void> {
+    try {
+      await this.publisher.publish(this.channelPrefix + group, frame);
+    } catch (error) {
+      throw new BroadcasterUnavailableError(`redis publish failed: ${(error as Error).message}`);
+    }
+  }
+
+  async subscribe(group: string, subscriber: GroupSubscriber): Promise<void> {
+    if (this.subscribers.add(group, subscriber)) {
+      this.pendingSubscriptions.set(group, this.subscriber.subscribe(this.channelPrefix + group));
+    }
+    await this.pendingSubscriptions.get(group);
+  }
+
+  async unsubscribe(group: string, subscriber: GroupSubscriber): Promise<void> {
+    if (this.subscribers.remove(group, subscriber)) {
+      this.pendingSubscriptions.delete(group);
+      await this.subscriber.unsubscribe(this.channelPrefix + group);
+    }
+  }
+
+  async ping(): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new BroadcasterUnavailableError(`redis did not answer PING within ${PING_TIMEOUT_MS} ms`)), PING_TIMEOUT_MS);
+    });
+    try {
+      await Promise.race([this.publisher.ping(), timeout]);
+    } catch (error) {
+      if (error instanceof BroadcasterUnavailableError) throw error;
+      throw new BroadcasterUnavailableError(`redis PING failed: ${(error as Error).message}`);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** Closes both connections. */
+  async close(): Promise<void> {
+    await Promise.allSettled([this.publisher.quit(), this.subscriber.quit()]);
+  }
+}

@@ -1,0 +1,78 @@
+import {
+  IsBooleanString,
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+  MinLength,
+} from 'class-validator';
+
+/**
+ * Every environment variable Herald reads, with its rule. Values arrive as
+ * strings; numbers are converted before validation. `.env.example` lists the
+ * same names with their defaults (a unit test keeps the two in sync).
+ */
+export class Environment {
+  @IsOptional() @IsString()
+  NODE_ENV?: string;
+
+  @IsOptional() @IsInt() @Min(0) @Max(65535)
+  PORT?: number;
+
+  @IsOptional() @IsString() @MinLength(1)
+  HOST?: string;
+
+  @IsOptional() @Matches(/^mysql:\/\/[^\s]+$/, { message: 'must look like mysql://user:pass@host:3306/db' })
+  DATABASE_URL?: string;
+
+  @IsOptional() @IsString() @MinLength(1)
+  SQLITE_PATH?: string;
+
+  @IsOptional() @Matches(/^rediss?:\/\/[^\s]+$/, { message: 'must look like redis://host:6379/0' })
+  REDIS_URL?: string;
+
+  @IsOptional() @Matches(/^[A-Za-z0-9_.:-]{0,64}$/, { message: 'must be up to 64 of A-Z a-z 0-9 _ . : -' })
+  REDIS_PREFIX?: string;
+
+  @IsOptional() @IsString() @MinLength(32, { message: 'must be at least 32 characters (RFC 7518 section 3.2)' })
+  JWT_SECRET?: string;
+
+  @IsOptional() @IsString() @MinLength(1) @MaxLength(512)
+  JWT_ISSUER?: string;
+
+  @IsOptional() @IsString() @MinLength(1) @MaxLength(512)
+  JWT_AUDIENCE?: string;
+
+  @IsOptional() @IsString()
+  ALLOWED_ORIGINS?: string;
+
+  @IsOptional() @IsBooleanString({ message: 'must be true or false' })
+  AUTH_DEV_TOKENS?: string;
+
+  @IsOptional() @IsInt() @Min(1000) @Max(3_600_000)
+  WS_HEARTBEAT_MS?: number;
+
+  @IsOptional() @IsInt() @Min(65_536) @Max(1_073_741_824)
+  WS_MAX_BUFFERED_BYTES?: number;
+
+  @IsOptional() @IsInt() @Min(1024) @Max(104_857_600)
+  BODY_LIMIT_BYTES?: number;
+
+  @IsOptional() @IsIn(['error', 'warn', 'log', 'debug', 'verbose'])
+  LOG_LEVEL?: string;
+}
+
+/** The variables whose values must never appear in an error message. */
+export const SECRET_VARIABLES: ReadonlySet<keyof Environment> = new Set(['JWT_SECRET', 'DATABASE_URL', 'REDIS_URL']);
+
+/** The variables parsed as integers before validation. */
+export const INTEGER_VARIABLES: ReadonlySet<keyof Environment> = new Set([
+  'PORT',
+  'WS_HEARTBEAT_MS',
+  'WS_MAX_BUFFERED_BYTES',
+  'BODY_LIMIT_BYTES',
+]);

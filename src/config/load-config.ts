@@ -1,0 +1,115 @@
+import { existsSync } from 'node:fs';
+import { plainToInstance } from 'class-transformer';
+import { validateSync } from 'class-validator';
+import { Environment, INTEGER_VARIABLES, SECRET_VARIABLES } from './environment';
+import { HeraldConfig, LogLevel } from './herald.config';
+
+/**
+ * The development signing key used when `JWT_SECRET` is unset. Public by
+ * design (it is in the source), so it is refused when `NODE_ENV=production`.
+ */
+export const DEVELOPMENT_JWT_SECRET = 'herald-development-key-never-use-in-production';
+
+/** Thrown at boot when a variable is invalid; the message names the variable, never its value. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+/** The embedded-mode defaults, also listed in `.env.example`. */
+export const DEFAULTS = {
+  PORT: 3000,
+  HOST: '0.0.0.0',
+  SQLITE_PATH: './data/herald.sqlite',
+  REDIS_PREFIX: 'herald:',
+  WS_HEARTBEAT_MS: 30_000,
+  WS_MAX_BUFFERED_BYTES: 1_048_576,
+  BODY_LIMIT_BYTES: 2_097_152,
+  LOG_LEVEL: 'log',
+} as const;
+
+/**
+ * Reads `.env` from the working directory into `process.env` when the file
+ * exists; variables already set win.
+ */
+export function loadDotEnv(path = '.env'): void {
+  if (existsSync(path)) process.loadEnvFile(path);
+}
+
+/**
+ * Validates the environment once and returns the typed config.
+ * @throws ConfigError naming every invalid variable.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): HeraldConfig {
+  const raw: Record<string, unknown> = {};
+  for (const key of environmentKeys()) {
+    const value = env[key];
+    if (value === undefined || value === '') continue;
+    raw[key] = INTEGER_VARIABLES.has(key as keyof Environment) && /^-?\d+$/.test(value) ? Number(value) : value;
+  }
+  const vars = plainToInstance(Environment, raw);
+  const errors = validateSync(vars, { forbidUnknownValues: true });
+  if (errors.length > 0) {
+    const lines = errors.map((error) => {
+      const rules = Object.values(error.constraints ?? {}).join('; ');
+      const shown = SECRET_VARIABLES.has(error.property as keyof Environment) ? '' : ` (got ${JSON.stringify(error.value)})`;
+      return `${error.property} ${rules.replace(`${error.property} `, '')}${shown}`;
+    });
+    throw new ConfigError(`Invalid configuration:\n  ${lines.join('\n  ')}`);
+  }
+
+  const production = vars.NODE_ENV === 'production';
+  if (production && !vars.JWT_SECRET) {
+    throw new ConfigError('JWT_SECRET is required when NODE_ENV=production (the development key is public)');
+  }
+  const devTokens = vars.AUTH_DEV_TOKENS === undefined ? !production : vars.AUTH_DEV_TOKENS === 'true';
+
+  return {
+    nodeEnv: vars.NODE_ENV ?? 'development',
+    port: vars.PORT ?? DEFAULTS.PORT,
+    host: vars.HOST ?? DEFAULTS.HOST,
+    database: vars.DATABASE_URL
+      ? { kind: 'mysql', url: vars.DATABASE_URL }
+      : { kind: 'sqlite', path: vars.SQLITE_PATH ?? DEFAULTS.SQLITE_PATH },
+    redis: vars.REDIS_URL ? { url: vars.REDIS_URL, prefix: vars.REDIS_PREFIX ?? DEFAULTS.REDIS_PREFIX } : null,
+    auth: {
+      jwtSecret: vars.JWT_SECRET ?? DEVELOPMENT_JWT_SECRET,
+      usingDevelopmentSecret: !vars.JWT_SECRET,
+      issuer: vars.JWT_ISSUER ?? null,
+      audience: vars.JWT_AUDIENCE ?? null,
+      devTokens,
+    },
+    realtime: {
+      allowedOrigins: parseOrigins(vars.ALLOWED_ORIGINS),
+      heartbeatMs: vars.WS_HEARTBEAT_MS ?? DEFAULTS.WS_HEARTBEAT_MS,
+      maxBufferedBytes: vars.WS_MAX_BUFFERED_BYTES ?? DEFAULTS.WS_MAX_BUFFERED_BYTES,
+    },
+    bodyLimitBytes: vars.BODY_LIMIT_BYTES ?? DEFAULTS.BODY_LIMIT_BYTES,
+    logLevel: (vars.LOG_LEVEL ?? DEFAULTS.LOG_LEVEL) as LogLevel,
+  };
+}
+
+/** Names of every variable `loadConfig()` reads, in declaration order. */
+export function environmentKeys(): string[] {
+  return [
+    'NODE_ENV', 'PORT', 'HOST', 'DATABASE_URL', 'SQLITE_PATH', 'REDIS_URL', 'REDIS_PREFIX',
+    'JWT_SECRET', 'JWT_ISSUER', 'JWT_AUDIENCE', 'ALLOWED_ORIGINS', 'AUTH_DEV_TOKENS',
+    'WS_HEARTBEAT_MS', 'WS_MAX_BUFFERED_BYTES', 'BODY_LIMIT_BYTES', 'LOG_LEVEL',
+  ];
+}
+
+function parseOrigins(value: string | undefined): readonly string[] | null {
+  if (value === undefined) return null;
+  const origins = value.split(',').map((origin) => origin.trim()).filter((origin) => origin.length > 0);
+  for (const origin of origins) {
+    let parsed: URL;
+    try {
+      parsed = new URL(origin);
+    } catch {
+      throw new ConfigError(`ALLOWED_ORIGINS has an entry that is not a URL origin: ${JSON.stringify(origin)}`);
+    }
+    if (parsed.origin !== origin.replace(/\/$/, '')) {
+      throw new ConfigError(`ALLOWED_ORIGINS entries must be bare origins like https://app.example.com: ${JSON.stringify(origin)}`);
+    }
+  }
+  return origins.map((origin) => origin.replace(/\/$/, ''));
+}

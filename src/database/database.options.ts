@@ -1,0 +1,43 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { DataSourceOptions } from 'typeorm';
+import { DatabaseConfig } from '../config/herald.config';
+import { BroadcastRead } from '../notifications/broadcast-read.entity';
+import { IdempotencyRecord } from '../notifications/idempotency-record.entity';
+import { Notification } from '../notifications/notification.entity';
+import { MIGRATIONS } from './migrations';
+
+/** Every entity Herald maps. */
+export const ENTITIES = [Notification, BroadcastRead, IdempotencyRecord];
+
+/**
+ * The one place that turns config into TypeORM options. Schema changes come
+ * only from `migrations/`; `synchronize` stays off.
+ */
+export function dataSourceOptions(config: DatabaseConfig): DataSourceOptions {
+  const common = { entities: ENTITIES, migrations: MIGRATIONS, synchronize: false, migrationsRun: false } as const;
+  if (config.kind === 'mysql') {
+    return {
+      ...common,
+      type: 'mysql',
+      url: config.url,
+      charset: 'utf8mb4_unicode_ci',
+      timezone: 'Z',
+      supportBigNumbers: true,
+      bigNumberStrings: true,
+      connectTimeout: 5_000,
+      extra: { connectionLimit: 20, waitForConnections: true, queueLimit: 1_000 },
+    };
+  }
+  if (config.path !== ':memory:') mkdirSync(dirname(config.path), { recursive: true });
+  return {
+    ...common,
+    type: 'better-sqlite3',
+    database: config.path,
+    enableWAL: true,
+    prepareDatabase: (db: { pragma(sql: string): unknown }) => {
+      db.pragma('busy_timeout = 5000');
+      db.pragma('foreign_keys = ON');
+    },
+  };
+}

@@ -1,0 +1,7 @@
+import { CreateNotifications1763683200000 } from '../../migrations/1763683200000-create-notifications';
+
+/**
+ * Every migration in order. Listed by class rather than found by a file
+ * glob so the same list works compiled, under ts-jest and in the CLI.
+ */
+export const MIGRATIONS = [CreateNotifications1763683200000];

@@ -1,0 +1,25 @@
+import { DataSource, Migration } from 'typeorm';
+
+const LOCK_NAME = 'herald_migrations';
+const LOCK_TIMEOUT_SECONDS = 60;
+
+/**
+ * Applies pending migrations. On MySQL a named lock (GET_LOCK) makes
+ * instances that start together take turns, so only one applies each
+ * migration; SQLite is single-instance by design.
+ */
+export async function runMigrations(dataSource: DataSource): Promise<Migration[]> {
+  if (dataSource.options.type !== 'mysql') return dataSource.runMigrations({ transaction: 'each' });
+  const queryRunner = dataSource.createQueryRunner();
+  try {
+    const [row] = (await queryRunner.query('SELECT GET_LOCK(?, ?) AS acquired', [LOCK_NAME, LOCK_TIMEOUT_SECONDS])) as Array<{ acquired: number | string | null }>;
+    if (Number(row?.acquired) !== 1) throw new Error(`could not take the ${LOCK_NAME} lock within ${LOCK_TIMEOUT_SECONDS}s`);
+    try {
+      return await dataSource.runMigrations({ transaction: 'each' });
+    } finally {
+      await queryRunner.query('SELECT RELEASE_LOCK(?)', [LOCK_NAME]);
+    }
+  } finally {
+    await queryRunner.release();
+  }
+}

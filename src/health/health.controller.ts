@@ -1,0 +1,34 @@
+import { Controller, Get } from '@nestjs/common';
+import { HealthCheck, HealthCheckResult, HealthCheckService, TypeOrmHealthIndicator } from '@nestjs/terminus';
+import { Public } from '../auth/auth.decorators';
+import { BroadcasterHealthIndicator } from './broadcaster.health';
+
+const DATABASE_TIMEOUT_MS = 2_000;
+
+/** Liveness and readiness probes (terminus's `{status, info, error, details}` body). */
+@Controller('health')
+@Public()
+export class HealthController {
+  constructor(
+    private readonly health: HealthCheckService,
+    private readonly database: TypeOrmHealthIndicator,
+    private readonly broadcaster: BroadcasterHealthIndicator,
+  ) {}
+
+  /** 200 while the process is up; checks nothing else. */
+  @Get()
+  @HealthCheck()
+  live(): Promise<HealthCheckResult> {
+    return this.health.check([]);
+  }
+
+  /** 200 when the database and the broadcaster (Redis) answer within 2 s each, else 503. */
+  @Get('ready')
+  @HealthCheck()
+  ready(): Promise<HealthCheckResult> {
+    return this.health.check([
+      () => this.database.pingCheck('database', { timeout: DATABASE_TIMEOUT_MS }),
+      () => this.broadcaster.check('broadcaster'),
+    ]);
+  }
+}

@@ -1,0 +1,182 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, EntityManager, In, IsNull } from 'typeorm';
+import { BroadcastRead } from './broadcast-read.entity';
+import { Notification } from './notification.entity';
+
+/** Rows per multi-row INSERT; keeps statements well under max_allowed_packet. */
+const INSERT_CHUNK = 1_000;
+
+/** What every stored notification carries besides its recipient. */
+export interface NotificationContent {
+  type: string;
+  actor: string | null;
+  /** The payload already serialized as JSON text. */
+  payload: string;
+  createdAt: Date;
+}
+
+/** One row of a user's feed with that user's read state. */
+export interface FeedRow {
+  row: Notification;
+  readAt: Date | null;
+}
+
+/**
+ * The notification tables: inserts, the feed (targeted rows and broadcasts
+ * merged, newest first) and read state. Every read takes the user id and
+ * only ever returns that user's rows and the broadcasts.
+ */
+@Injectable()
+export class NotificationStore {
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  /**
+   * Inserts one row per recipient with multi-row INSERTs and returns the
+   * ids in recipient order. Relies on one statement's auto-increment values
+   * being consecutive: true for InnoDB multi-row VALUES inserts (whose row
+   * count is known in advance) in every `innodb_autoinc_lock_mode`, and for
+   * SQLite, which has a single writer.
+   */
+  async insertTargeted(manager: EntityManager, recipients: readonly string[], content: NotificationContent): Promise<string[]> {
+    const ids: string[] = [];
+    for (let start = 0; start < recipients.length; start += INSERT_CHUNK) {
+      const chunk = recipients.slice(start, start + INSERT_CHUNK);
+      const result = await manager
+        .createQueryBuilder()
+        .insert()
+        .into(Notification)
+        .values(chunk.map((recipient) => ({ ...content, recipient, readAt: null })))
+        .updateEntity(false)
+        .execute();
+      const first = this.firstInsertId(result.raw, chunk.length);
+      for (let i = 0; i < chunk.length; i++) ids.push((first + BigInt(i)).toString());
+    }
+    return ids;
+  }
+
+  /** Inserts a broadcast (one row, recipient NULL) and returns its id. */
+  async insertBroadcast(manager: EntityManager, content: NotificationContent): Promise<string> {
+    const result = await manager
+      .createQueryBuilder()
+      .insert()
+      .into(Notification)
+      .values({ ...content, recipient: null, readAt: null })
+      .updateEntity(false)
+      .execute();
+    return this.firstInsertId(result.raw, 1).toString();
+  }
+
+  /**
+   * One page of a user's feed: their targeted rows and every broadcast,
+   * newest first, ids below `before`. Reads `limit + 1` rows to know whether
+   * another page follows. Each half is a range scan on (recipient, id).
+   */
+  async feed(userId: string, limit: number, before: string | null, unreadOnly: boolean): Promise<FeedRow[]> {
+    const targeted = this.dataSource
+      .getRepository(Notification)
+      .createQueryBuilder('n')
+      .where('n.recipient = :userId', { userId })
+      .orderBy('n.id', 'DESC')
+      .limit(limit + 1);
+    const broadcasts = this.dataSource
+      .getRepository(Notification)
+      .createQueryBuilder('n')
+      .where('n.recipient IS NULL')
+      .orderBy('n.id', 'DESC')
+      .limit(limit + 1);
+    if (before !== null) {
+      targeted.andWhere('n.id < :before', { before });
+      broadcasts.andWhere('n.id < :before', { before });
+    }
+    if (unreadOnly) {
+      targeted.andWhere('n.read_at IS NULL');
+      broadcasts.andWhere(
+        'NOT EXISTS (SELECT 1 FROM broadcast_reads br WHERE br.notification_id = n.id AND br.user_id = :userId)',
+        { userId },
+      );
+    }
+    const [own, shared] = await Promise.all([targeted.getMany(), broadcasts.getMany()]);
+    const readAt = await this.broadcastReadTimes(userId, shared.map((row) => row.id));
+    return [
+      ...own.map((row) => ({ row, readAt: row.readAt })),
+      ...shared.map((row) => ({ row, readAt: readAt.get(row.id) ?? null })),
+    ]
+      .sort((a, b) => compareIdsDescending(a.row.id, b.row.id))
+      .slice(0, limit + 1);
+  }
+
+  /** Exact count of the user's unread targeted rows plus unread broadcasts. */
+  async unreadCount(userId: string): Promise<number> {
+    const [own, shared] = await Promise.all([
+      this.dataSource.getRepository(Notification).count({ where: { recipient: userId, readAt: IsNull() } }),
+      this.dataSource
+        .getRepository(Notification)
+        .createQueryBuilder('n')
+        .where('n.recipient IS NULL')
+        .andWhere('NOT EXISTS (SELECT 1 FROM broadcast_reads br WHERE br.notification_id = n.id AND br.user_id = :userId)', { userId })
+        .getCount(),
+    ]);
+    return own + shared;
+  }
+
+  /** The row if it is the user's own or a broadcast; null otherwise (unknown or someone else's). */
+  async findVisible(userId: string, id: string): Promise<Notification | null> {
+    const row = await this.dataSource.getRepository(Notification).findOne({ where: { id } });
+    if (!row || (row.recipient !== null && row.recipient !== userId)) return null;
+    return row;
+  }
+
+  /**
+   * Marks one visible row read for the user.
+   * @returns true when its state changed (it was unread).
+   */
+  async markRead(userId: string, row: Notification, at: Date): Promise<boolean> {
+    if (row.recipient !== null) {
+      const result = await this.dataSource
+        .getRepository(Notification)
+        .update({ id: row.id, recipient: userId, readAt: IsNull() }, { readAt: at });
+      return (result.affected ?? 0) > 0;
+    }
+    const repository = this.dataSource.getRepository(BroadcastRead);
+    if (await repository.exists({ where: { userId, notificationId: row.id } })) return false;
+    await repository.createQueryBuilder().insert().values({ userId, notificationId: row.id, readAt: at }).orIgnore().execute();
+    return true;
+  }
+
+  /** Marks every targeted row and every broadcast read for the user, in one transaction. */
+  async markAllRead(userId: string, at: Date): Promise<void> {
+    await this.dataSource.transaction(async (manager) => {
+      await manager.getRepository(Notification).update({ recipient: userId, readAt: IsNull() }, { readAt: at });
+      await manager.query(
+        `INSERT INTO broadcast_reads (user_id, notification_id, read_at)
+         SELECT ?, n.id, ? FROM notifications n
+         WHERE n.recipient IS NULL
+           AND NOT EXISTS (SELECT 1 FROM broadcast_reads br WHERE br.notification_id = n.id AND br.user_id = ?)`,
+        [userId, this.dataSource.driver.preparePersistentValue(at, this.readAtColumn()), userId],
+      );
+    });
+  }
+
+  private async broadcastReadTimes(userId: string, ids: string[]): Promise<Map<string, Date>> {
+    if (ids.length === 0) return new Map();
+    const reads = await this.dataSource.getRepository(BroadcastRead).find({ where: { userId, notificationId: In(ids) } });
+    return new Map(reads.map((read) => [read.notificationId, read.readAt]));
+  }
+
+  private readAtColumn() {
+    return this.dataSource.getMetadata(BroadcastRead).findColumnWithPropertyName('readAt')!;
+  }
+
+  /** mysql2 reports the first id of a multi-row insert; better-sqlite3 the last. */
+  private firstInsertId(raw: unknown, rows: number): bigint {
+    if (this.dataSource.options.type === 'mysql') return BigInt((raw as { insertId: number | string }).insertId);
+    return BigInt(raw as number | bigint) - BigInt(rows - 1);
+  }
+}
+
+/** Orders decimal id strings newest first without losing BIGINT precision. */
+export function compareIdsDescending(a: string, b: string): number {
+  if (a.length !== b.length) return b.length - a.length;
+  return a < b ? 1 : a > b ? -1 : 0;
+}

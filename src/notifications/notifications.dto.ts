@@ -1,0 +1,84 @@
+import { Transform } from 'class-transformer';
+import {
+  ArrayMaxSize,
+  ArrayMinSize,
+  ArrayUnique,
+  IsArray,
+  IsBoolean,
+  IsInt,
+  IsObject,
+  IsOptional,
+  IsString,
+  Length,
+  Matches,
+  Max,
+  Min,
+  ValidateBy,
+  ValidationOptions,
+} from 'class-validator';
+
+/** Largest payload, in bytes of its JSON text. */
+export const MAX_PAYLOAD_BYTES = 16 * 1024;
+/** Most recipients in one `POST /notifications`. */
+export const MAX_RECIPIENTS = 10_000;
+/** A decimal id or cursor (BIGINT range). */
+export const ID_PATTERN = /^[1-9]\d{0,18}$/;
+
+function JsonSizeAtMost(bytes: number, options?: ValidationOptions): PropertyDecorator {
+  return ValidateBy(
+    {
+      name: 'jsonSizeAtMost',
+      validator: {
+        validate: (value: unknown) => Buffer.byteLength(JSON.stringify(value) ?? '', 'utf8') <= bytes,
+        defaultMessage: () => `$property must be at most ${bytes} bytes as JSON`,
+      },
+    },
+    options,
+  );
+}
+
+/** Fields shared by targeted and broadcast notifications. */
+export class NotificationContentDto {
+  /** Application-defined kind, e.g. `comment.created`; 1-128 characters. */
+  @IsString() @Length(1, 128)
+  type!: string;
+
+  /** Who caused it (a user id or service name), 1-128 characters; null or absent for none. */
+  @IsOptional() @IsString() @Length(1, 128)
+  actor?: string | null;
+
+  /** Any JSON object, at most 16 KiB as JSON; defaults to `{}`. */
+  @IsOptional() @IsObject() @JsonSizeAtMost(MAX_PAYLOAD_BYTES)
+  payload?: Record<string, unknown>;
+}
+
+/** Body of `POST /notifications`. */
+export class CreateNotificationDto extends NotificationContentDto {
+  /** User ids (`sub`), 1-10,000, unique, each 1-128 characters. One notification is stored per recipient. */
+  @IsArray() @ArrayMinSize(1) @ArrayMaxSize(MAX_RECIPIENTS) @ArrayUnique()
+  @IsString({ each: true }) @Length(1, 128, { each: true })
+  recipients!: string[];
+}
+
+/** Body of `POST /notifications/broadcast`. */
+export class BroadcastNotificationDto extends NotificationContentDto {}
+
+/** Query of `GET /notifications`. */
+export class FeedQueryDto {
+  /** Page size, 1-100 (default 20). */
+  @IsOptional() @Transform(({ value }) => (typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value))
+  @IsInt() @Min(1) @Max(100)
+  limit?: number;
+
+  /** Cursor: only notifications with a smaller id (the previous page's `nextCursor`). */
+  @IsOptional() @IsString() @Matches(ID_PATTERN, { message: 'before must be a notification id' })
+  before?: string;
+
+  /** `true` for unread notifications only. */
+  @IsOptional() @Transform(({ value }) => (value === 'true' ? true : value === 'false' ? false : value))
+  @IsBoolean()
+  unread?: boolean;
+}
+
+/** `Idempotency-Key` header rule: 1-255 visible ASCII characters. */
+export const IDEMPOTENCY_KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;

@@ -1,0 +1,164 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { encodeFrame, ServerEvent } from '../common/server-frame';
+import { broadcastGroup, userGroup } from '../broadcaster/groups';
+import { GROUP_BROADCASTER, GroupBroadcaster } from '../broadcaster/group-broadcaster';
+import { isUniqueViolation } from '../database/database-errors';
+import { IdempotencyService } from './idempotency.service';
+import { Notification } from './notification.entity';
+import { NotificationContent, NotificationStore } from './notification.store';
+import { FeedPage, NotificationView, toNotificationView } from './notification.view';
+import { NotificationsError } from './notifications.errors';
+
+/** What a sender supplies for a notification. */
+export interface NotificationInput {
+  type: string;
+  actor?: string | null;
+  payload?: Record<string, unknown>;
+}
+
+/** Outcome of `notifyUsers`. */
+export interface NotifyResult {
+  /** One id per recipient, in recipient order. */
+  ids: string[];
+  /** True when an `Idempotency-Key` replay returned an earlier outcome (nothing stored or delivered). */
+  replayed: boolean;
+}
+
+/**
+ * The notification use cases. Writes go to the database first; frames are
+ * published to the recipients' groups only after the transaction commits,
+ * so nothing is ever delivered that was not stored.
+ */
+@Injectable()
+export class NotificationsService {
+  private readonly logger = new Logger(NotificationsService.name);
+
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    @Inject(GROUP_BROADCASTER) private readonly broadcaster: GroupBroadcaster,
+    private readonly store: NotificationStore,
+    private readonly idempotency: IdempotencyService,
+  ) {}
+
+  /**
+   * Stores one notification per recipient, then delivers each to its
+   * recipient's open sockets. With an idempotency key, a repeat of the same
+   * request by the same caller within 24 hours returns the first ids and
+   * stores and delivers nothing.
+   * @throws NotificationsError `idempotency_key_reused` for the same key with another body.
+   */
+  async notifyUsers(
+    caller: string,
+    recipients: readonly string[],
+    input: NotificationInput,
+    idempotencyKey?: string,
+  ): Promise<NotifyResult> {
+    const content = this.content(input);
+    if (idempotencyKey === undefined) {
+      const ids = await this.dataSource.transaction((manager) => this.store.insertTargeted(manager, recipients, content));
+      this.publishTargeted(recipients, ids, content);
+      return { ids, replayed: false };
+    }
+
+    const requestHash = this.idempotency.hashRequest({ recipients, ...input });
+    for (let attempt = 0; ; attempt++) {
+      const earlier = await this.replay(caller, idempotencyKey, requestHash, content.createdAt);
+      if (earlier) return earlier;
+      try {
+        const ids = await this.dataSource.transaction(async (manager) => {
+          const inserted = await this.store.insertTargeted(manager, recipients, content);
+          await this.idempotency.claim(manager, caller, idempotencyKey, requestHash, { ids: inserted }, content.createdAt);
+          return inserted;
+        });
+        this.publishTargeted(recipients, ids, content);
+        return { ids, replayed: false };
+      } catch (error) {
+        // A concurrent request with the same key committed first: replay it.
+        if (!isUniqueViolation(error) || attempt > 0) throw error;
+      }
+    }
+  }
+
+  /** Stores a broadcast once and delivers it to every open socket. */
+  async broadcast(input: NotificationInput): Promise<string> {
+    const content = this.content(input);
+    const id = await this.dataSource.transaction((manager) => this.store.insertBroadcast(manager, content));
+    const frame = encodeFrame(ServerEvent.Notification, this.view(id, null, content));
+    this.publish(broadcastGroup(), frame);
+    return id;
+  }
+
+  /** One page of the user's feed, newest first. */
+  async feed(userId: string, limit: number, before: string | null, unreadOnly: boolean): Promise<FeedPage> {
+    const rows = await this.store.feed(userId, limit, before, unreadOnly);
+    const page = rows.slice(0, limit);
+    return {
+      items: page.map(({ row, readAt }) => toNotificationView(row, readAt)),
+      nextCursor: rows.length > limit ? page[page.length - 1].row.id : null,
+    };
+  }
+
+  unreadCount(userId: string): Promise<number> {
+    return this.store.unreadCount(userId);
+  }
+
+  /**
+   * Marks one of the user's notifications (or a broadcast) read and tells
+   * the user's sockets with `notification.read`.
+   * @throws NotificationsError `notification_not_found` for an unknown id or another user's.
+   */
+  async markRead(userId: string, id: string): Promise<void> {
+    const row = await this.store.findVisible(userId, id);
+    if (!row) throw NotificationsError.notFound(id);
+    if (await this.store.markRead(userId, row, new Date())) {
+      this.publish(userGroup(userId), encodeFrame(ServerEvent.NotificationRead, { ids: [id] }));
+    }
+  }
+
+  /** Marks everything in the user's feed read and tells the user's sockets. */
+  async markAllRead(userId: string): Promise<void> {
+    await this.store.markAllRead(userId, new Date());
+    this.publish(userGroup(userId), encodeFrame(ServerEvent.NotificationRead, { all: true }));
+  }
+
+  private async replay(caller: string, key: string, requestHash: string, now: Date): Promise<NotifyResult | null> {
+    const record = await this.idempotency.findLive(caller, key, now);
+    if (!record) return null;
+    if (record.requestHash !== requestHash) throw NotificationsError.idempotencyKeyReused();
+    return { ids: (JSON.parse(record.response ?? '{"ids":[]}') as { ids: string[] }).ids, replayed: true };
+  }
+
+  private content(input: NotificationInput): NotificationContent {
+    return { type: input.type, actor: input.actor ?? null, payload: JSON.stringify(input.payload ?? {}), createdAt: new Date() };
+  }
+
+  private view(id: string, recipient: string | null, content: NotificationContent): NotificationView {
+    return toNotificationView(Object.assign(new Notification(), { id, recipient, readAt: null, ...content }));
+  }
+
+  private publishTargeted(recipients: readonly string[], ids: string[], content: NotificationContent): void {
+    // The payload is parsed once; each recipient's frame differs only by id.
+    const view = this.view(ids[0], null, content);
+    this.publishAll(recipients.map((recipient, i) => [userGroup(recipient), encodeFrame(ServerEvent.Notification, { ...view, id: ids[i] })]));
+  }
+
+  private publish(group: string, frame: string): void {
+    this.publishAll([[group, frame]]);
+  }
+
+  /**
+   * Hands frames to the broadcaster without holding up the caller: the rows
+   * are already committed, so a broadcaster outage costs live delivery only,
+   * and clients recover the notifications from the feed. One log line per
+   * call, not per recipient.
+   */
+  private publishAll(frames: Array<[group: string, frame: string]>): void {
+    void Promise.allSettled(frames.map(([group, frame]) => this.broadcaster.publish(group, frame))).then((results) => {
+      const failed = results.filter((result): result is PromiseRejectedResult => result.status === 'rejected');
+      if (failed.length === 0) return;
+      this.logger.warn(`live delivery failed for ${failed.length} of ${frames.length} groups; the notifications are stored: ${(failed[0].reason as Error).message}`);
+    });
+  }
+}

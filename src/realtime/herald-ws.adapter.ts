@@ -1,0 +1,96 @@
+import { IncomingMessage } from 'node:http';
+import { INestApplicationContext, Logger } from '@nestjs/common';
+import { WsAdapter } from '@nestjs/platform-ws';
+import { MessageMappingProperties } from '@nestjs/websockets';
+import { EMPTY, Observable, isObservable } from 'rxjs';
+import WebSocket, { RawData, ServerOptions, WebSocketServer } from 'ws';
+import { CloseCode, encodeFrame, ErrorCode, isFrameError, MAX_FRAME_BYTES, parseClientFrame, ServerEvent } from './protocol';
+import { UpgradeAuthenticator } from './upgrade-authenticator';
+
+type VerifyClientCallback = (result: boolean, code?: number, message?: string, headers?: Record<string, string>) => void;
+
+/** How long shutdown waits for clients to answer the 1001 close, in ms. */
+const CLOSE_GRACE_MS = 2_000;
+
+const REASONS: Record<number, string> = { 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden' };
+
+/**
+ * The only code that configures `ws`. On top of Nest's `WsAdapter` it:
+ * refuses unauthenticated or cross-origin upgrades before a socket exists
+ * (`verifyClient`: 401 / 403 / 400), caps frames at 64 KiB (1009 above),
+ * keeps permessage-deflate off, and answers malformed frames and unknown
+ * events with an `error` frame instead of dropping them.
+ */
+export class HeraldWsAdapter extends WsAdapter {
+  private readonly log = new Logger(HeraldWsAdapter.name);
+
+  constructor(
+    app: INestApplicationContext,
+    private readonly authenticator: UpgradeAuthenticator,
+  ) {
+    super(app);
+  }
+
+  override create(port: number, options: Record<string, unknown> & ServerOptions): WebSocketServer {
+    return super.create(port, {
+      ...options,
+      maxPayload: MAX_FRAME_BYTES,
+      perMessageDeflate: false,
+      verifyClient: (info: { req: IncomingMessage }, done: VerifyClientCallback) => {
+        const decision = this.authenticator.decide(info.req);
+        if (decision.ok) return done(true);
+        const headers: Record<string, string> =
+          decision.status === 401 ? { 'WWW-Authenticate': 'Bearer realm="herald", error="invalid_token"' } : {};
+        done(false, decision.status, REASONS[decision.status], headers);
+      },
+    }) as WebSocketServer;
+  }
+
+  override bindMessageHandlers(
+    client: WebSocket,
+    handlers: MessageMappingProperties[],
+    transform: (data: unknown) => Observable<unknown>,
+  ): void {
+    const byEvent = new Map(handlers.map((handler) => [handler.message as string, handler]));
+    client.on('message', (raw: RawData, isBinary: boolean) => {
+      const frame = parseClientFrame(raw, isBinary);
+      if (isFrameError(frame)) return sendError(client, frame.code, frame.message);
+      const handler = byEvent.get(frame.event);
+      if (!handler) return sendError(client, ErrorCode.UnknownEvent, `unknown event ${JSON.stringify(frame.event)}`);
+      let result$: Observable<unknown>;
+      try {
+        const result: unknown = handler.callback(frame.data, frame.event);
+        result$ = isObservable(result) || result instanceof Promise ? transform(result) : result === undefined ? EMPTY : transform(result);
+      } catch (error) {
+        this.log.error(`handler for ${frame.event} failed: ${(error as Error).stack ?? String(error)}`);
+        return sendError(client, ErrorCode.InternalError, 'internal error');
+      }
+      result$.subscribe({
+        next: (response) => {
+          if (response !== undefined && response !== null && client.readyState === WebSocket.OPEN) client.send(JSON.stringify(response));
+        },
+        error: (error: unknown) => {
+          this.log.error(`handler for ${frame.event} failed: ${(error as Error).stack ?? String(error)}`);
+          sendError(client, ErrorCode.InternalError, 'internal error');
+        },
+      });
+    });
+  }
+
+  /**
+   * Closes every socket with 1001 so clients reconnect elsewhere, then the
+   * server; sockets that have not finished the closing handshake within
+   * `CLOSE_GRACE_MS` are terminated.
+   */
+  override async close(server: WebSocketServer): Promise<void> {
+    for (const socket of server.clients) socket.close(CloseCode.GoingAway, 'server shutting down');
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    const grace = setTimeout(() => server.clients.forEach((socket) => socket.terminate()), CLOSE_GRACE_MS);
+    await closed;
+    clearTimeout(grace);
+  }
+}
+
+function sendError(client: WebSocket, code: string, message: string): void {
+  if (client.readyState === WebSocket.OPEN) client.send(encodeFrame(ServerEvent.Error, { code, message }));
+}

@@ -1,0 +1,89 @@
+/**
+ * The WebSocket wire protocol of `GET /ws` (`shared/api.md`), in one
+ * place: every event name, error code and close code. Every frame is a
+ * JSON text frame `{"event": string, "data": any}`.
+ */
+export { encodeFrame, ServerEvent } from '../common/server-frame';
+export type { ServerEventName } from '../common/server-frame';
+
+/** Largest client frame in bytes; larger frames close the socket with `CloseCode.MessageTooBig`. */
+export const MAX_FRAME_BYTES = 64 * 1024;
+
+/** Path of the WebSocket endpoint. */
+export const WS_PATH = '/ws';
+
+/** Query parameter carrying the token for browsers (RFC 6750 section 2.3). */
+export const ACCESS_TOKEN_PARAM = 'access_token';
+
+/** Codes of `{"event":"error","data":{"code","message"}}` frames; the socket stays open. */
+export const ErrorCode = {
+  /** The frame is not valid UTF-8 JSON. */
+  InvalidJson: 'invalid_json',
+  /** Binary frame, or JSON that is not `{"event": string, "data": any}`. */
+  InvalidFrame: 'invalid_frame',
+  /** No handler for the event name. */
+  UnknownEvent: 'unknown_event',
+  /** The event's `data` broke its rules (the message says which). */
+  InvalidData: 'invalid_data',
+  /** The socket's credentials no longer allow the action. */
+  Unauthorized: 'unauthorized',
+  /** The referenced resource does not exist or is not the caller's. */
+  NotFound: 'not_found',
+  /** A server fault; the frame may be retried. */
+  InternalError: 'internal_error',
+} as const;
+
+export type ErrorCodeName = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+/** Close codes Herald sends (RFC 6455 section 7.4; 4000-4999 are application codes). */
+export const CloseCode = {
+  /** 1001: the server is shutting down; reconnect (to another instance). */
+  GoingAway: 1001,
+  /** 1008: policy violation, e.g. the socket lost its authentication. */
+  PolicyViolation: 1008,
+  /** 1009: a frame exceeded `MAX_FRAME_BYTES`. */
+  MessageTooBig: 1009,
+  /** 1011: unexpected server condition. */
+  InternalError: 1011,
+  /** 1013: try again later; the socket's unsent backlog passed `WS_MAX_BUFFERED_BYTES` (slow reader). */
+  TryAgainLater: 1013,
+  /** 4401: the access token's `exp` passed; reconnect with a fresh token. */
+  TokenExpired: 4401,
+} as const;
+
+/** A parsed client frame. */
+export interface ClientFrame {
+  event: string;
+  data: unknown;
+}
+
+/** Why a client frame could not be parsed. */
+export interface FrameError {
+  code: ErrorCodeName;
+  message: string;
+}
+
+/** Parses one client frame; never throws. */
+export function parseClientFrame(raw: Buffer | ArrayBuffer | Buffer[], isBinary: boolean): ClientFrame | FrameError {
+  if (isBinary) return { code: ErrorCode.InvalidFrame, message: 'frames must be JSON text frames' };
+  const text = Array.isArray(raw) ? Buffer.concat(raw).toString('utf8') : Buffer.from(raw as Buffer).toString('utf8');
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    if (!(error instanceof SyntaxError)) throw error;
+    return { code: ErrorCode.InvalidJson, message: 'frame is not valid JSON' };
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    return { code: ErrorCode.InvalidFrame, message: 'frame must be a JSON object {"event": string, "data": any}' };
+  }
+  const { event, data } = value as { event?: unknown; data?: unknown };
+  if (typeof event !== 'string' || event.length === 0 || event.length > 64) {
+    return { code: ErrorCode.InvalidFrame, message: 'frame.event must be a string of 1-64 characters' };
+  }
+  return { event, data };
+}
+
+export function isFrameError(value: ClientFrame | FrameError): value is FrameError {
+  return 'code' in value;
+}

@@ -1,0 +1,12 @@
+import { Module } from '@nestjs/common';
+import { AuthModule } from '../auth/auth.module';
+import { ConnectionRegistry } from './connection.registry';
+import { RealtimeGateway } from './realtime.gateway';
+import { WsConnectionGuard } from './ws-connection.guard';
+
+@Module({
+  imports: [AuthModule],
+  providers: [RealtimeGateway, ConnectionRegistry, WsConnectionGuard],
+  exports: [ConnectionRegistry],
+})
+export class RealtimeModule {}
