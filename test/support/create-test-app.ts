@@ -1,0 +1,52 @@
+import { INestApplication } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import request from 'supertest';
+import { AppModule } from '../../src/app.module';
+import { configureApp } from '../../src/app.setup';
+import { HeraldConfig } from '../../src/config/herald.config';
+import { loadConfig } from '../../src/config/load-config';
+import { TEST_DATABASE_URL, TEST_JWT_SECRET, TEST_REDIS_URL, unique } from './test-env';
+
+export interface TestApp {
+  app: INestApplication;
+  config: HeraldConfig;
+  /** `http://127.0.0.1:<port>` */
+  baseUrl: string;
+  /** `ws://127.0.0.1:<port>/ws` */
+  wsUrl: string;
+  http: () => ReturnType<typeof request>;
+  close: () => Promise<void>;
+}
+
+/**
+ * Boots Herald exactly as `main.ts` does (same module, same
+ * `configureApp`), on port 0, against the real MySQL and Redis unless the
+ * environment overrides say otherwise. Each call gets its own Redis prefix
+ * unless one is given (pass the same prefix to make instances share groups).
+ */
+export async function createTestApp(env: Record<string, string | undefined> = {}): Promise<TestApp> {
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    DATABASE_URL: TEST_DATABASE_URL,
+    REDIS_URL: TEST_REDIS_URL,
+    REDIS_PREFIX: `${unique('herald-test')}:`,
+    JWT_SECRET: TEST_JWT_SECRET,
+    HOST: '127.0.0.1',
+    PORT: '0',
+    LOG_LEVEL: 'error',
+    ...env,
+  });
+  const app = await NestFactory.create(AppModule.forRoot(config), { logger: ['error'] });
+  configureApp(app);
+  await app.listen(0, '127.0.0.1');
+  const address = app.getHttpServer().address() as { port: number };
+  const baseUrl = `http://127.0.0.1:${address.port}`;
+  return {
+    app,
+    config,
+    baseUrl,
+    wsUrl: `ws://127.0.0.1:${address.port}/ws`,
+    http: () => request(app.getHttpServer()),
+    close: () => app.close(),
+  };
+}
