@@ -1,3 +1,4 @@
+import { Logger } from '@nestjs/common';
 import Redis from 'ioredis';
 import { RedisConfig } from '../config/herald.config';
 import { BroadcasterUnavailableError, GroupBroadcaster, GroupSubscriber } from './group-broadcaster';
@@ -21,6 +22,7 @@ export class RedisGroupBroadcaster implements GroupBroadcaster {
   private readonly subscribers = new SubscriberRegistry();
   private readonly pendingSubscriptions = new Map<string, Promise<unknown>>();
   private readonly channelPrefix: string;
+  private readonly logger = new Logger(RedisGroupBroadcaster.name);
 
   constructor(config: RedisConfig) {
     this.channelPrefix = `${config.prefix}group:`;
@@ -31,9 +33,18 @@ export class RedisGroupBroadcaster implements GroupBroadcaster {
       connectionName: 'herald-publisher',
     });
     this.subscriber = new Redis(config.url, { connectionName: 'herald-subscriber', autoResubscribe: true });
-    // Connection errors are retried by ioredis; readiness reports the outage.
-    this.publisher.on('error', () => undefined);
-    this.subscriber.on('error', () => undefined);
+    // ioredis reconnects by itself; log each outage once, not every retry.
+    for (const [name, connection] of [['publisher', this.publisher], ['subscriber', this.subscriber]] as const) {
+      let down = false;
+      connection.on('error', (error: Error) => {
+        if (!down) this.logger.warn(`redis ${name} connection lost: ${error.message}; retrying`);
+        down = true;
+      });
+      connection.on('ready', () => {
+        if (down) this.logger.log(`redis ${name} connection restored`);
+        down = false;
+      });
+    }
     this.subscriber.on('messageBuffer', (channel: Buffer, message: Buffer) => {
       this.subscribers.deliver(channel.toString('utf8').slice(this.channelPrefix.length), message);
     });

@@ -22,6 +22,9 @@ import { WsErrorFilter } from './ws-error.filter';
  * Message handlers (added by features) run behind `WsConnectionGuard`, a
  * ValidationPipe and `WsErrorFilter`, since global ones do not reach gateways.
  */
+/** How long a new socket may wait for its group subscriptions before it is closed with 1013, in ms. */
+const SUBSCRIBE_TIMEOUT_MS = 5_000;
+
 @WebSocketGateway({ path: WS_PATH })
 @UseGuards(WsConnectionGuard)
 @UseFilters(WsErrorFilter)
@@ -61,10 +64,14 @@ export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnGa
     });
     connection.scheduleExpiry();
     try {
-      await Promise.all([this.registry.join(connection, userGroup(principal.sub)), this.registry.join(connection, broadcastGroup())]);
+      await withTimeout(
+        Promise.all([this.registry.join(connection, userGroup(principal.sub)), this.registry.join(connection, broadcastGroup())]),
+        SUBSCRIBE_TIMEOUT_MS,
+      );
     } catch (error) {
-      this.logger.error(`subscribing ${principal.sub} failed: ${(error as Error).message}`);
-      socket.close(CloseCode.InternalError, 'subscription failed');
+      // Without its groups the socket would miss live events: ask the client to retry rather than pretend.
+      this.logger.warn(`subscribing ${principal.sub} failed: ${(error as Error).message}`);
+      socket.close(CloseCode.TryAgainLater, 'broadcaster unavailable');
       return;
     }
     connection.send(encodeFrame(ServerEvent.Ready, { user: principal.sub }));
@@ -88,4 +95,12 @@ export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnGa
       connection.socket.ping();
     }
   }
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
