@@ -45,7 +45,8 @@ export class UpgradeAuthenticator {
     if (queryTokens.length > 1) return { ok: false, status: 400, reason: 'more than one access_token' };
     let token: string | undefined = queryTokens[0];
     if (header !== undefined) {
-      const match = /^Bearer ([A-Za-z0-9\-._~+/]+=*)$/.exec(header);
+      // The scheme is case-insensitive (RFC 7235 2.1), as passport-jwt treats it on REST.
+      const match = /^Bearer +([A-Za-z0-9\-._~+/]+=*)$/i.exec(header);
       if (!match) return { ok: false, status: 401, reason: 'malformed Authorization header' };
       token = match[1];
     }
@@ -64,12 +65,8 @@ export class UpgradeAuthenticator {
   private isOriginAllowed(origin: string, host: string | undefined): boolean {
     if (this.allowedOrigins !== null) return this.allowedOrigins.includes(origin);
     // Same origin: the Origin's host:port is the Host the client connected to.
-    try {
-      const parsed = new URL(origin);
-      return (parsed.protocol === 'http:' || parsed.protocol === 'https:') && parsed.host === host;
-    } catch (error) {
-      if (error instanceof TypeError) return false;
-      throw error;
-    }
+    if (!URL.canParse(origin)) return false;
+    const parsed = new URL(origin);
+    return (parsed.protocol === 'http:' || parsed.protocol === 'https:') && parsed.host === host?.toLowerCase();
   }
 }
