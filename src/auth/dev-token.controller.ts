@@ -1,4 +1,5 @@
 import { Body, Controller, HttpCode, Inject, NotFoundException, Post } from '@nestjs/common';
+import { Throttle } from '@nestjs/throttler';
 import { HERALD_CONFIG } from '../config/config.module';
 import { HeraldConfig } from '../config/herald.config';
 import { Public } from './auth.decorators';
@@ -15,6 +16,7 @@ export class DevTokenController {
   constructor(@Inject(HERALD_CONFIG) private readonly config: HeraldConfig) {}
 
   @Public()
+  @Throttle({ default: { limit: 30, ttl: 60_000 } })
   @Post('dev-token')
   @HttpCode(201)
   issue(@Body() body: DevTokenRequestDto): DevTokenResponse {

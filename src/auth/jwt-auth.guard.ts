@@ -25,7 +25,7 @@ export class JwtAuthGuard extends AuthGuard('jwt') {
   override handleRequest<T>(error: unknown, user: T, _info: unknown, context: ExecutionContext): T {
     if (error || !user) {
       context.switchToHttp().getResponse<Response>().setHeader('WWW-Authenticate', 'Bearer realm="herald", error="invalid_token"');
-      throw new UnauthorizedException();
+      throw new UnauthorizedException('missing, malformed or invalid bearer token');
     }
     return user;
   }

@@ -62,6 +62,9 @@ export class Environment {
   @IsOptional() @IsInt() @Min(1024) @Max(104_857_600)
   BODY_LIMIT_BYTES?: number;
 
+  @IsOptional() @IsInt() @Min(1) @Max(10_000_000)
+  RATE_LIMIT_PER_MINUTE?: number;
+
   @IsOptional() @IsIn(['error', 'warn', 'log', 'debug', 'verbose'])
   LOG_LEVEL?: string;
 }
@@ -75,4 +78,5 @@ export const INTEGER_VARIABLES: ReadonlySet<keyof Environment> = new Set([
   'WS_HEARTBEAT_MS',
   'WS_MAX_BUFFERED_BYTES',
   'BODY_LIMIT_BYTES',
+  'RATE_LIMIT_PER_MINUTE',
 ]);

@@ -15,6 +15,8 @@ export interface HeraldConfig {
   readonly realtime: RealtimeConfig;
   /** Largest accepted REST body in bytes (`BODY_LIMIT_BYTES`); larger bodies get 413. */
   readonly bodyLimitBytes: number;
+  /** REST requests per caller per minute on one instance (`RATE_LIMIT_PER_MINUTE`); more get 429. */
+  readonly rateLimitPerMinute: number;
   /** `LOG_LEVEL`: one of error, warn, log, debug, verbose. */
   readonly logLevel: LogLevel;
 }

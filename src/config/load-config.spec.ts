@@ -205,7 +205,7 @@ describe('.env.example', () => {
   });
 
   it('writes the same defaults as DEFAULTS', () => {
-    const documented = ['PORT', 'HOST', 'SQLITE_PATH', 'REDIS_PREFIX', 'WS_HEARTBEAT_MS', 'WS_MAX_BUFFERED_BYTES', 'BODY_LIMIT_BYTES', 'LOG_LEVEL'] as const;
+    const documented = ['PORT', 'HOST', 'SQLITE_PATH', 'REDIS_PREFIX', 'WS_HEARTBEAT_MS', 'WS_MAX_BUFFERED_BYTES', 'BODY_LIMIT_BYTES', 'RATE_LIMIT_PER_MINUTE', 'LOG_LEVEL'] as const;
     expect(Object.keys(DEFAULTS).sort()).toEqual([...documented].sort());
     for (const key of documented) {
       expect({ key, value: values.get(key) }).toEqual({ key, value: String(DEFAULTS[key]) });

@@ -24,6 +24,7 @@ export const DEFAULTS = {
   WS_HEARTBEAT_MS: 30_000,
   WS_MAX_BUFFERED_BYTES: 1_048_576,
   BODY_LIMIT_BYTES: 2_097_152,
+  RATE_LIMIT_PER_MINUTE: 6_000,
   LOG_LEVEL: 'log',
 } as const;
 
@@ -84,6 +85,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HeraldConfig {
       maxBufferedBytes: vars.WS_MAX_BUFFERED_BYTES ?? DEFAULTS.WS_MAX_BUFFERED_BYTES,
     },
     bodyLimitBytes: vars.BODY_LIMIT_BYTES ?? DEFAULTS.BODY_LIMIT_BYTES,
+    rateLimitPerMinute: vars.RATE_LIMIT_PER_MINUTE ?? DEFAULTS.RATE_LIMIT_PER_MINUTE,
     logLevel: (vars.LOG_LEVEL ?? DEFAULTS.LOG_LEVEL) as LogLevel,
   };
 }
@@ -93,7 +95,7 @@ export function environmentKeys(): string[] {
   return [
     'NODE_ENV', 'PORT', 'HOST', 'DATABASE_URL', 'SQLITE_PATH', 'REDIS_URL', 'REDIS_PREFIX',
     'JWT_SECRET', 'JWT_ISSUER', 'JWT_AUDIENCE', 'ALLOWED_ORIGINS', 'AUTH_DEV_TOKENS',
-    'WS_HEARTBEAT_MS', 'WS_MAX_BUFFERED_BYTES', 'BODY_LIMIT_BYTES', 'LOG_LEVEL',
+    'WS_HEARTBEAT_MS', 'WS_MAX_BUFFERED_BYTES', 'BODY_LIMIT_BYTES', 'RATE_LIMIT_PER_MINUTE', 'LOG_LEVEL',
   ];
 }
 

@@ -1,5 +1,6 @@
 import { Controller, Get } from '@nestjs/common';
 import { HealthCheck, HealthCheckResult, HealthCheckService, TypeOrmHealthIndicator } from '@nestjs/terminus';
+import { SkipThrottle } from '@nestjs/throttler';
 import { Public } from '../auth/auth.decorators';
 import { BroadcasterHealthIndicator } from './broadcaster.health';
 
@@ -8,6 +9,7 @@ const DATABASE_TIMEOUT_MS = 2_000;
 /** Liveness and readiness probes (terminus's `{status, info, error, details}` body). */
 @Controller('health')
 @Public()
+@SkipThrottle()
 export class HealthController {
   constructor(
     private readonly health: HealthCheckService,
