@@ -89,6 +89,9 @@ export class RedisGroupBroadcaster implements GroupBroadcaster {
 
   /** Closes both connections. */
   async close(): Promise<void> {
-    await Promise.allSettled([this.publisher.quit(), this.subscriber.quit()]);
+    // QUIT on a connection that is down would wait for a reconnect that may never come.
+    await Promise.allSettled(
+      [this.publisher, this.subscriber].map((connection) => (connection.status === 'ready' ? connection.quit() : connection.disconnect())),
+    );
   }
 }
