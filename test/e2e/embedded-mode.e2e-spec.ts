@@ -1,0 +1,95 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DataSource } from 'typeorm';
+import { createTestApp, TestApp } from '../support/create-test-app';
+import { TestClient } from '../support/ws-client';
+
+/**
+ * The embedded deployment: no DATABASE_URL and no REDIS_URL, so SQLite and
+ * the in-process broadcaster. Each test gets its own SQLite file, so the
+ * feed holds exactly what the test created.
+ */
+describe('embedded mode (SQLite file, in-process broadcaster)', () => {
+  let directory: string;
+  let herald: TestApp;
+  const clients: TestClient[] = [];
+  const sqlitePath = () => join(directory, 'data', 'herald.sqlite');
+
+  beforeEach(async () => {
+    directory = mkdtempSync(join(tmpdir(), 'herald-embedded-'));
+    herald = await createTestApp({ DATABASE_URL: undefined, REDIS_URL: undefined, SQLITE_PATH: sqlitePath() });
+  });
+  afterEach(async () => {
+    await Promise.all(clients.splice(0).map((client) => client.close()));
+    await herald.close();
+    rmSync(directory, { recursive: true, force: true });
+  });
+
+  const devToken = async (sub: string, roles?: string[]): Promise<string> => {
+    const response = await herald.http().post('/auth/dev-token').send(roles ? { sub, roles } : { sub }).expect(201);
+    expect(response.body.token).toEqual(expect.any(String));
+    return response.body.token as string;
+  };
+  const connect = async (token: string): Promise<TestClient> => {
+    const client = await TestClient.connect(herald.wsUrl, { token });
+    clients.push(client);
+    return client;
+  };
+  const get = (path: string, token: string) => herald.http().get(path).set('authorization', `Bearer ${token}`);
+  const post = (path: string, token: string) => herald.http().post(path).set('authorization', `Bearer ${token}`);
+
+  it('stores notifications in the SQLite file at SQLITE_PATH', async () => {
+    const service = await devToken('embedded-service', ['service']);
+    const created = await post('/notifications', service).send({ recipients: ['dora'], type: 'stored.locally' }).expect(201);
+
+    const file = await new DataSource({ type: 'better-sqlite3', database: sqlitePath(), readonly: true }).initialize();
+    try {
+      const rows = (await file.query('SELECT id, recipient, type FROM notifications')) as Array<{ id: number; recipient: string; type: string }>;
+      expect(rows.map((row) => ({ ...row, id: String(row.id) }))).toEqual([{ id: created.body.ids[0], recipient: 'dora', type: 'stored.locally' }]);
+    } finally {
+      await file.destroy();
+    }
+  });
+
+  it('delivers, lists, counts and marks read a notification with dev tokens', async () => {
+    const service = await devToken('embedded-service', ['service']);
+    const alice = await devToken('alice');
+    const socket = await connect(alice);
+    expect(socket.frames[0]).toEqual({ event: 'ready', data: { user: 'alice' } });
+
+    const created = await post('/notifications', service).send({ recipients: ['alice'], type: 'welcome', payload: { hello: 'world' } }).expect(201);
+    const [id] = created.body.ids as string[];
+    const delivered = await socket.next('notification', (n) => n.id === id);
+    expect(delivered).toEqual({ id, type: 'welcome', actor: null, payload: { hello: 'world' }, createdAt: expect.any(String), readAt: null });
+
+    const feed = await get('/notifications', alice).expect(200);
+    expect(feed.body).toEqual({ items: [delivered], nextCursor: null });
+    expect((await get('/notifications/unread-count', alice).expect(200)).body).toEqual({ count: 1 });
+
+    await post(`/notifications/${id}/read`, alice).expect(204);
+    expect(await socket.next('notification.read')).toEqual({ ids: [id] });
+    expect((await get('/notifications/unread-count', alice).expect(200)).body).toEqual({ count: 0 });
+    expect((await get('/notifications', alice).expect(200)).body.items[0].readAt).toEqual(expect.any(String));
+  });
+
+  it('delivers a broadcast to every connected user and puts it in every feed', async () => {
+    const admin = await devToken('embedded-admin', ['admin']);
+    const [alice, bob] = await Promise.all([devToken('alice'), devToken('bob')]);
+    const [aliceSocket, bobSocket] = await Promise.all([connect(alice), connect(bob)]);
+
+    const { id } = (await post('/notifications/broadcast', admin).send({ type: 'maintenance', payload: { at: '02:00' } }).expect(201)).body as { id: string };
+
+    for (const socket of [aliceSocket, bobSocket]) {
+      expect(await socket.next('notification', (n) => n.id === id)).toMatchObject({ id, type: 'maintenance', payload: { at: '02:00' } });
+    }
+    const carol = await devToken('carol');
+    expect((await get('/notifications', carol).expect(200)).body.items.map((n: { id: string }) => n.id)).toEqual([id]);
+    expect((await get('/notifications/unread-count', carol).expect(200)).body).toEqual({ count: 1 });
+  });
+
+  it('reports ready when the embedded database and broadcaster answer', async () => {
+    const response = await herald.http().get('/health/ready').expect(200);
+    expect(response.body).toMatchObject({ status: 'ok', info: { database: { status: 'up' }, broadcaster: { status: 'up' } } });
+  });
+});
