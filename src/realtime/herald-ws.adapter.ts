@@ -46,6 +46,22 @@ export class HeraldWsAdapter extends WsAdapter {
     }) as WebSocketServer;
   }
 
+  /**
+   * Protocol errors a client causes (oversized or malformed frames: `ws`
+   * codes `WS_ERR_*`) close that socket with the right code; they are logged
+   * at debug level so no client can flood the error log.
+   */
+  override bindErrorHandler(server: WebSocketServer): WebSocketServer {
+    server.on('connection', (socket: WebSocket) =>
+      socket.on('error', (error: Error & { code?: string }) => {
+        if (error.code?.startsWith('WS_ERR_')) this.log.debug(`client protocol error: ${error.message}`);
+        else this.log.error(error);
+      }),
+    );
+    server.on('error', (error: Error) => this.log.error(error));
+    return server;
+  }
+
   override bindMessageHandlers(
     client: WebSocket,
     handlers: MessageMappingProperties[],
