@@ -5,6 +5,7 @@ import { BroadcasterUnavailableError, GroupBroadcaster, GroupSubscriber } from '
 import { SubscriberRegistry } from './subscriber-registry';
 
 const PING_TIMEOUT_MS = 2_000;
+const FIRST_CONNECT_WAIT_MS = 1_000;
 
 /**
  * Redis pub/sub broadcaster for multi-instance deployments. Each group is
@@ -23,6 +24,8 @@ export class RedisGroupBroadcaster implements GroupBroadcaster {
   private readonly pendingSubscriptions = new Map<string, Promise<unknown>>();
   private readonly channelPrefix: string;
   private readonly logger = new Logger(RedisGroupBroadcaster.name);
+  /** Settles when the publisher's first connection attempt ends (or after FIRST_CONNECT_WAIT_MS); never rejects. */
+  private readonly firstConnection: Promise<void>;
 
   constructor(config: RedisConfig) {
     this.channelPrefix = `${config.prefix}group:`;
@@ -31,6 +34,18 @@ export class RedisGroupBroadcaster implements GroupBroadcaster {
       enableOfflineQueue: false,
       maxRetriesPerRequest: 1,
       connectionName: 'herald-publisher',
+    });
+    // Without an offline queue, a publish made before the first connect would fail
+    // although Redis is up; wait (bounded) for that first attempt instead.
+    this.firstConnection = new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, FIRST_CONNECT_WAIT_MS);
+      const settle = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+      this.publisher.once('ready', settle);
+      this.publisher.once('error', settle);
+      this.publisher.once('end', settle);
     });
     this.subscriber = new Redis(config.url, { connectionName: 'herald-subscriber', autoResubscribe: true });
     // ioredis reconnects by itself; log each outage once, not every retry.
@@ -51,6 +66,7 @@ export class RedisGroupBroadcaster implements GroupBroadcaster {
   }
 
   async publish(group: string, frame: string): Promise<void> {
+    await this.firstConnection;
     try {
       await this.publisher.publish(this.channelPrefix + group, frame);
     } catch (error) {
@@ -78,7 +94,7 @@ export class RedisGroupBroadcaster implements GroupBroadcaster {
       timer = setTimeout(() => reject(new BroadcasterUnavailableError(`redis did not answer PING within ${PING_TIMEOUT_MS} ms`)), PING_TIMEOUT_MS);
     });
     try {
-      await Promise.race([this.publisher.ping(), timeout]);
+      await Promise.race([this.firstConnection.then(() => this.publisher.ping()), timeout]);
     } catch (error) {
       if (error instanceof BroadcasterUnavailableError) throw error;
       throw new BroadcasterUnavailableError(`redis PING failed: ${(error as Error).message}`);

@@ -1,6 +1,7 @@
 import { BroadcasterUnavailableError, GroupBroadcaster, GroupSubscriber } from '../../src/broadcaster/group-broadcaster';
 import { MemoryGroupBroadcaster } from '../../src/broadcaster/memory-group-broadcaster';
 import { RedisGroupBroadcaster } from '../../src/broadcaster/redis-group-broadcaster';
+import { expectEventually } from '../support/expect-eventually';
 import { TEST_REDIS_URL, unique } from '../support/test-env';
 
 /**
@@ -49,7 +50,7 @@ interface BroadcasterSetup {
 const frame = (label: string) => JSON.stringify({ event: 'test', data: label });
 
 /** The `GroupBroadcaster` contract (`src/broadcaster/group-broadcaster.ts`), for any implementation. */
-function describeGroupBroadcasterContract(name: string, setUp: () => BroadcasterSetup): void {
+function describeGroupBroadcasterContract(name: string, setUp: () => Promise<BroadcasterSetup>): void {
   describe(`${name} honours the GroupBroadcaster contract`, () => {
     let setup: BroadcasterSetup;
     const subscribe = async (group: string): Promise<Recorder> => {
@@ -58,8 +59,8 @@ function describeGroupBroadcasterContract(name: string, setUp: () => Broadcaster
       return recorder;
     };
 
-    beforeAll(() => {
-      setup = setUp();
+    beforeAll(async () => {
+      setup = await setUp();
     });
     afterAll(async () => {
       await setup.close();
@@ -180,20 +181,29 @@ function describeGroupBroadcasterContract(name: string, setUp: () => Broadcaster
 
 const redisBroadcaster = (prefix: string) => new RedisGroupBroadcaster({ url: TEST_REDIS_URL, prefix });
 
-describeGroupBroadcasterContract('MemoryGroupBroadcaster', () => {
+/**
+ * Waits until the broadcaster's Redis connection answers, so the contract
+ * is judged on a connected instance (publishing while the first connection
+ * is still opening is covered on its own below).
+ */
+const connected = async (broadcaster: RedisGroupBroadcaster): Promise<RedisGroupBroadcaster> => {
+  await expectEventually(() => broadcaster.ping());
+  return broadcaster;
+};
+
+describeGroupBroadcasterContract('MemoryGroupBroadcaster', async () => {
   const broadcaster = new MemoryGroupBroadcaster();
   return { publisher: broadcaster, subscriber: broadcaster, close: async () => undefined };
 });
 
-describeGroupBroadcasterContract('RedisGroupBroadcaster', () => {
-  const broadcaster = redisBroadcaster(`${unique('contract')}:`);
+describeGroupBroadcasterContract('RedisGroupBroadcaster', async () => {
+  const broadcaster = await connected(redisBroadcaster(`${unique('contract')}:`));
   return { publisher: broadcaster, subscriber: broadcaster, close: () => broadcaster.close() };
 });
 
-describeGroupBroadcasterContract('two RedisGroupBroadcasters sharing a prefix (publish on B, subscribe on A)', () => {
+describeGroupBroadcasterContract('two RedisGroupBroadcasters sharing a prefix (publish on B, subscribe on A)', async () => {
   const prefix = `${unique('contract-pair')}:`;
-  const a = redisBroadcaster(prefix);
-  const b = redisBroadcaster(prefix);
+  const [a, b] = await Promise.all([connected(redisBroadcaster(prefix)), connected(redisBroadcaster(prefix))]);
   return {
     publisher: b,
     subscriber: a,
@@ -222,5 +232,31 @@ describe('RedisGroupBroadcaster when Redis cannot be reached', () => {
 
   it('rejects ping() with BroadcasterUnavailableError', async () => {
     await expect(broadcaster.ping()).rejects.toBeInstanceOf(BroadcasterUnavailableError);
+  });
+});
+
+describe('RedisGroupBroadcaster while its connection is still opening', () => {
+  const prefix = `${unique('fresh')}:`;
+  const opened: RedisGroupBroadcaster[] = [];
+  const open = () => {
+    const broadcaster = redisBroadcaster(prefix);
+    opened.push(broadcaster);
+    return broadcaster;
+  };
+
+  afterAll(async () => {
+    await Promise.all(opened.map((broadcaster) => broadcaster.close()));
+  });
+
+  it('delivers a frame published right after construction instead of rejecting it', async () => {
+    const subscriber = await connected(open());
+    const recorder = new Recorder();
+    const group = unique('group');
+    await subscriber.subscribe(group, recorder.subscriber);
+
+    // An instance that has just started takes a request before Redis has answered.
+    await open().publish(group, frame('first-publish'));
+
+    await recorder.waitFor(frame('first-publish'));
   });
 });
