@@ -1,7 +1,8 @@
 import { CreateNotifications1763683200000 } from '../../migrations/1763683200000-create-notifications';
+import { CaseSensitiveUserIds1763690400000 } from '../../migrations/1763690400000-case-sensitive-user-ids';
 
 /**
  * Every migration in order. Listed by class rather than found by a file
  * glob so the same list works compiled, under ts-jest and in the CLI.
  */
-export const MIGRATIONS = [CreateNotifications1763683200000];
+export const MIGRATIONS = [CreateNotifications1763683200000, CaseSensitiveUserIds1763690400000];

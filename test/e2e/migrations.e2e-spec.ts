@@ -7,6 +7,9 @@ import { DataSource } from 'typeorm';
 import { dataSourceOptions } from '../../src/database/database.options';
 import { runMigrations } from '../../src/database/run-migrations';
 import { TEST_DATABASE_URL } from '../support/test-env';
+import { MIGRATIONS } from '../../src/database/migrations';
+
+const ALL_MIGRATIONS = MIGRATIONS.map((Migration) => new Migration().name);
 
 const HERALD_TABLES = ['broadcast_reads', 'idempotency_keys', 'notifications'];
 /** TypeORM's default bookkeeping table. */
@@ -80,7 +83,7 @@ describe('schema migrations', () => {
       const dataSource = await open({ kind: 'mysql', url });
 
       const applied = await runMigrations(dataSource);
-      expect(applied.map((migration) => migration.name)).toEqual(['CreateNotifications1763683200000']);
+      expect(applied.map((migration) => migration.name)).toEqual(ALL_MIGRATIONS);
       expect(await tables(name)).toEqual([...HERALD_TABLES, MIGRATIONS_TABLE].sort());
       expect(await indexes(name, 'notifications')).toEqual({
         PRIMARY: ['id'],
@@ -98,10 +101,18 @@ describe('schema migrations', () => {
       );
       expect(constraints).toEqual([{ target: 'notifications', onDelete: 'CASCADE' }]);
 
-      expect(await runMigrations(dataSource)).toEqual([]);
-      expect(await recorded(name)).toEqual(['CreateNotifications1763683200000']);
+      const [collations] = await admin.query(
+        'SELECT table_name AS tableName, column_name AS columnName, collation_name AS collation FROM information_schema.columns WHERE table_schema = ? AND column_name IN (?, ?, ?, ?) ORDER BY table_name, column_name',
+        [name, 'recipient', 'user_id', 'caller', 'idempotency_key'],
+      );
+      // User ids and keys compare exactly: no case folding, no trailing-space padding.
+      for (const column of collations as Array<{ collation: string }>) expect(column.collation).toMatch(/_(nopad_bin|0900_bin|bin)$/);
+      expect(collations).toHaveLength(4);
 
-      await dataSource.undoLastMigration({ transaction: 'each' });
+      expect(await runMigrations(dataSource)).toEqual([]);
+      expect(await recorded(name)).toEqual(ALL_MIGRATIONS);
+
+      for (let i = 0; i < ALL_MIGRATIONS.length; i++) await dataSource.undoLastMigration({ transaction: 'each' });
       expect(await tables(name)).toEqual([MIGRATIONS_TABLE]);
       expect(await recorded(name)).toEqual([]);
     });
@@ -114,8 +125,8 @@ describe('schema migrations', () => {
 
       expect(results.map((result) => result.status)).toEqual(['fulfilled', 'fulfilled']);
       const applied = results.flatMap((result) => (result.status === 'fulfilled' ? result.value.map((migration) => migration.name) : []));
-      expect(applied).toEqual(['CreateNotifications1763683200000']);
-      expect(await recorded(name)).toEqual(['CreateNotifications1763683200000']);
+      expect(applied).toEqual(ALL_MIGRATIONS);
+      expect(await recorded(name)).toEqual(ALL_MIGRATIONS);
       expect(await tables(name)).toEqual([...HERALD_TABLES, MIGRATIONS_TABLE].sort());
     });
   });
@@ -151,7 +162,7 @@ describe('schema migrations', () => {
       const dataSource = await open({ kind: 'sqlite', path: join(directory, 'up-down', 'herald.sqlite') });
 
       const applied = await runMigrations(dataSource);
-      expect(applied.map((migration) => migration.name)).toEqual(['CreateNotifications1763683200000']);
+      expect(applied.map((migration) => migration.name)).toEqual(ALL_MIGRATIONS);
       expect(await objects(dataSource, 'table')).toEqual([...HERALD_TABLES, MIGRATIONS_TABLE].sort());
       expect(await objects(dataSource, 'index')).toEqual(
         expect.arrayContaining(['idx_idempotency_keys_created_at', 'idx_notifications_recipient_id', 'idx_notifications_recipient_read']),
@@ -159,7 +170,7 @@ describe('schema migrations', () => {
 
       expect(await runMigrations(dataSource)).toEqual([]);
 
-      await dataSource.undoLastMigration({ transaction: 'each' });
+      for (let i = 0; i < ALL_MIGRATIONS.length; i++) await dataSource.undoLastMigration({ transaction: 'each' });
       expect(await objects(dataSource, 'table')).toEqual([MIGRATIONS_TABLE]);
       expect(await dataSource.query(`SELECT name FROM ${MIGRATIONS_TABLE}`)).toEqual([]);
     });
