@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager, LessThan } from 'typeorm';
+import { TransactionRunner } from '../database/transaction-runner';
 import { IdempotencyRecord } from './idempotency-record.entity';
 
 /** How long a key is remembered, in ms. */
@@ -19,7 +20,10 @@ export class IdempotencyService implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger(IdempotencyService.name);
   private pruneTimer?: NodeJS.Timeout;
 
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly transactions: TransactionRunner,
+  ) {}
 
   /** Inserts the claim row; throws a unique violation when the key is taken. */
   async claim(manager: EntityManager, caller: string, key: string, requestHash: string, response: unknown, at: Date): Promise<void> {
@@ -38,7 +42,7 @@ export class IdempotencyService implements OnModuleInit, OnModuleDestroy {
     const record = await repository.findOne({ where: { caller, key } });
     if (!record) return null;
     if (now.getTime() - record.createdAt.getTime() < IDEMPOTENCY_WINDOW_MS) return record;
-    await repository.delete({ caller, key, createdAt: record.createdAt });
+    await this.transactions.run((manager) => manager.getRepository(IdempotencyRecord).delete({ caller, key, createdAt: record.createdAt }));
     return null;
   }
 
@@ -60,9 +64,9 @@ export class IdempotencyService implements OnModuleInit, OnModuleDestroy {
 
   /** Deletes records past the 24-hour window. */
   async prune(now = new Date()): Promise<void> {
-    await this.dataSource
-      .getRepository(IdempotencyRecord)
-      .delete({ createdAt: LessThan(new Date(now.getTime() - IDEMPOTENCY_WINDOW_MS)) });
+    await this.transactions.run((manager) =>
+      manager.getRepository(IdempotencyRecord).delete({ createdAt: LessThan(new Date(now.getTime() - IDEMPOTENCY_WINDOW_MS)) }),
+    );
   }
 }
 

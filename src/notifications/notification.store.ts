@@ -131,31 +131,29 @@ export class NotificationStore {
    * Marks one visible row read for the user.
    * @returns true when its state changed (it was unread).
    */
-  async markRead(userId: string, row: Notification, at: Date): Promise<boolean> {
+  async markRead(manager: EntityManager, userId: string, row: Notification, at: Date): Promise<boolean> {
     if (row.recipient !== null) {
-      const result = await this.dataSource
+      const result = await manager
         .getRepository(Notification)
         .update({ id: row.id, recipient: userId, readAt: IsNull() }, { readAt: at });
       return (result.affected ?? 0) > 0;
     }
-    const repository = this.dataSource.getRepository(BroadcastRead);
+    const repository = manager.getRepository(BroadcastRead);
     if (await repository.exists({ where: { userId, notificationId: row.id } })) return false;
     await repository.createQueryBuilder().insert().values({ userId, notificationId: row.id, readAt: at }).orIgnore().execute();
     return true;
   }
 
-  /** Marks every targeted row and every broadcast read for the user, in one transaction. */
-  async markAllRead(userId: string, at: Date): Promise<void> {
-    await this.dataSource.transaction(async (manager) => {
-      await manager.getRepository(Notification).update({ recipient: userId, readAt: IsNull() }, { readAt: at });
-      await manager.query(
-        `INSERT INTO broadcast_reads (user_id, notification_id, read_at)
-         SELECT ?, n.id, ? FROM notifications n
-         WHERE n.recipient IS NULL
-           AND NOT EXISTS (SELECT 1 FROM broadcast_reads br WHERE br.notification_id = n.id AND br.user_id = ?)`,
-        [userId, this.dataSource.driver.preparePersistentValue(at, this.readAtColumn()), userId],
-      );
-    });
+  /** Marks every targeted row and every broadcast read for the user (run it in one transaction). */
+  async markAllRead(manager: EntityManager, userId: string, at: Date): Promise<void> {
+    await manager.getRepository(Notification).update({ recipient: userId, readAt: IsNull() }, { readAt: at });
+    await manager.query(
+      `INSERT INTO broadcast_reads (user_id, notification_id, read_at)
+       SELECT ?, n.id, ? FROM notifications n
+       WHERE n.recipient IS NULL
+         AND NOT EXISTS (SELECT 1 FROM broadcast_reads br WHERE br.notification_id = n.id AND br.user_id = ?)`,
+      [userId, this.dataSource.driver.preparePersistentValue(at, this.readAtColumn()), userId],
+    );
   }
 
   private async broadcastReadTimes(userId: string, ids: string[]): Promise<Map<string, Date>> {

@@ -1,10 +1,9 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
 import { encodeFrame, ServerEvent } from '../common/server-frame';
 import { broadcastGroup, userGroup } from '../broadcaster/groups';
 import { GROUP_BROADCASTER, GroupBroadcaster } from '../broadcaster/group-broadcaster';
 import { isUniqueViolation } from '../database/database-errors';
+import { TransactionRunner } from '../database/transaction-runner';
 import { IdempotencyService } from './idempotency.service';
 import { Notification } from './notification.entity';
 import { NotificationContent, NotificationStore } from './notification.store';
@@ -36,7 +35,7 @@ export class NotificationsService {
   private readonly logger = new Logger(NotificationsService.name);
 
   constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly transactions: TransactionRunner,
     @Inject(GROUP_BROADCASTER) private readonly broadcaster: GroupBroadcaster,
     private readonly store: NotificationStore,
     private readonly idempotency: IdempotencyService,
@@ -57,7 +56,7 @@ export class NotificationsService {
   ): Promise<NotifyResult> {
     const content = this.content(input);
     if (idempotencyKey === undefined) {
-      const ids = await this.dataSource.transaction((manager) => this.store.insertTargeted(manager, recipients, content));
+      const ids = await this.transactions.run((manager) => this.store.insertTargeted(manager, recipients, content));
       this.publishTargeted(recipients, ids, content);
       return { ids, replayed: false };
     }
@@ -67,7 +66,7 @@ export class NotificationsService {
       const earlier = await this.replay(caller, idempotencyKey, requestHash, content.createdAt);
       if (earlier) return earlier;
       try {
-        const ids = await this.dataSource.transaction(async (manager) => {
+        const ids = await this.transactions.run(async (manager) => {
           const inserted = await this.store.insertTargeted(manager, recipients, content);
           await this.idempotency.claim(manager, caller, idempotencyKey, requestHash, { ids: inserted }, content.createdAt);
           return inserted;
@@ -84,7 +83,7 @@ export class NotificationsService {
   /** Stores a broadcast once and delivers it to every open socket. */
   async broadcast(input: NotificationInput): Promise<string> {
     const content = this.content(input);
-    const id = await this.dataSource.transaction((manager) => this.store.insertBroadcast(manager, content));
+    const id = await this.transactions.run((manager) => this.store.insertBroadcast(manager, content));
     const frame = encodeFrame(ServerEvent.Notification, this.view(id, null, content));
     this.publish(broadcastGroup(), frame);
     return id;
@@ -112,14 +111,14 @@ export class NotificationsService {
   async markRead(userId: string, id: string): Promise<void> {
     const row = await this.store.findVisible(userId, id);
     if (!row) throw NotificationsError.notFound(id);
-    if (await this.store.markRead(userId, row, new Date())) {
+    if (await this.transactions.run((manager) => this.store.markRead(manager, userId, row, new Date()))) {
       this.publish(userGroup(userId), encodeFrame(ServerEvent.NotificationRead, { ids: [id] }));
     }
   }
 
   /** Marks everything in the user's feed read and tells the user's sockets. */
   async markAllRead(userId: string): Promise<void> {
-    await this.store.markAllRead(userId, new Date());
+    await this.transactions.run((manager) => this.store.markAllRead(manager, userId, new Date()));
     this.publish(userGroup(userId), encodeFrame(ServerEvent.NotificationRead, { all: true }));
   }
 

@@ -52,6 +52,29 @@ describe('embedded mode (SQLite file, in-process broadcaster)', () => {
     }
   });
 
+  it('keeps every concurrent write, including ones racing on one Idempotency-Key, in its own transaction', async () => {
+    const service = await devToken('embedded-service', ['service']);
+    const distinct = Array.from({ length: 10 }, (_, i) =>
+      post('/notifications', service).send({ recipients: [`user-${i}`], type: 'concurrent' }),
+    );
+    // Same key: one stores, the others hit the key's unique row, roll back and replay.
+    const racing = Array.from({ length: 5 }, () =>
+      post('/notifications', service).set('idempotency-key', 'race').send({ recipients: ['racer'], type: 'concurrent' }),
+    );
+    const marks = Array.from({ length: 5 }, () => post('/notifications/read-all', service));
+    const responses = await Promise.all([...distinct, ...racing, ...marks]);
+    expect(responses.map((response) => response.status)).toEqual([...Array(15).fill(201), ...Array(5).fill(204)]);
+
+    for (let i = 0; i < 10; i++) {
+      const feed = await get('/notifications', await devToken(`user-${i}`)).expect(200);
+      expect(feed.body.items.map((item: { id: string }) => item.id)).toEqual(responses[i].body.ids);
+    }
+    const racerIds = new Set(responses.slice(10, 15).map((response) => response.body.ids[0]));
+    expect(racerIds.size).toBe(1);
+    const racerFeed = await get('/notifications', await devToken('racer')).expect(200);
+    expect(racerFeed.body.items.map((item: { id: string }) => item.id)).toEqual([...racerIds]);
+  });
+
   it('delivers, lists, counts and marks read a notification with dev tokens', async () => {
     const service = await devToken('embedded-service', ['service']);
     const alice = await devToken('alice');
