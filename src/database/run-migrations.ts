@@ -10,6 +10,7 @@ const LOCK_TIMEOUT_SECONDS = 60;
  */
 export async function runMigrations(dataSource: DataSource): Promise<Migration[]> {
   if (dataSource.options.type !== 'mysql') return dataSource.runMigrations({ transaction: 'each' });
+  await assertConsecutiveAutoIncrement(dataSource);
   const queryRunner = dataSource.createQueryRunner();
   try {
     const [row] = (await queryRunner.query('SELECT GET_LOCK(?, ?) AS acquired', [LOCK_NAME, LOCK_TIMEOUT_SECONDS])) as Array<{ acquired: number | string | null }>;
@@ -21,5 +22,17 @@ export async function runMigrations(dataSource: DataSource): Promise<Migration[]
     }
   } finally {
     await queryRunner.release();
+  }
+}
+
+/**
+ * A multi-row insert's ids are derived as first id + row index, which holds
+ * only with `auto_increment_increment = 1` (Galera and Group Replication
+ * raise it). Refuse to start rather than hand out other rows' ids.
+ */
+async function assertConsecutiveAutoIncrement(dataSource: DataSource): Promise<void> {
+  const [row] = (await dataSource.query('SELECT @@auto_increment_increment AS increment')) as Array<{ increment: number | string }>;
+  if (Number(row?.increment) !== 1) {
+    throw new Error(`auto_increment_increment is ${row?.increment}; Herald needs 1 (set it for Herald's sessions or the server)`);
   }
 }
