@@ -1,5 +1,5 @@
 import WebSocket from 'ws';
-import { createTestApp, TestApp } from '../support/create-test-app';
+import { useHerald } from '../support/use-herald';
 import { unique } from '../support/test-env';
 import { serviceToken, userToken } from '../support/tokens';
 import { within } from '../support/within';
@@ -15,15 +15,10 @@ function frameOfSize(event: string, bytes: number): string {
 }
 
 describe('client frame validation on /ws', () => {
-  let herald: TestApp;
-  const clients: TestClient[] = [];
-  const connect = async (sub: string) => {
-    const client = await TestClient.connect(herald.wsUrl, { token: userToken(sub) });
-    clients.push(client);
-    return client;
-  };
+  const fixture = useHerald();
+  const connect = (sub: string) => fixture.connect(sub);
   const notify = async (recipient: string): Promise<string> => {
-    const response = await herald
+    const response = await fixture.app
       .http()
       .post('/notifications')
       .set('authorization', `Bearer ${serviceToken()}`)
@@ -37,16 +32,6 @@ describe('client frame validation on /ws', () => {
     const id = await notify(sub);
     expect(await client.next('notification', (n) => n.id === id)).toMatchObject({ id, type: 'frame.check' });
   };
-
-  beforeAll(async () => {
-    herald = await createTestApp();
-  });
-  afterEach(async () => {
-    await Promise.all(clients.splice(0).map((client) => client.close()));
-  });
-  afterAll(async () => {
-    await herald.close();
-  });
 
   it.each<[string, string, string | Buffer]>([
     ['text that is not JSON', 'invalid_json', 'hello, server'],

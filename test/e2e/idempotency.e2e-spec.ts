@@ -1,4 +1,4 @@
-import { createTestApp, TestApp } from '../support/create-test-app';
+import { useHerald } from '../support/use-herald';
 import { unique } from '../support/test-env';
 import { serviceToken, userToken } from '../support/tokens';
 import { TestClient } from '../support/ws-client';
@@ -9,33 +9,18 @@ interface NotificationBody {
 }
 
 describe('POST /notifications with an Idempotency-Key', () => {
-  let herald: TestApp;
-  const clients: TestClient[] = [];
-  const connect = async (sub: string) => {
-    const client = await TestClient.connect(herald.wsUrl, { token: userToken(sub) });
-    clients.push(client);
-    return client;
-  };
-
-  beforeAll(async () => {
-    herald = await createTestApp();
-  });
-  afterEach(async () => {
-    await Promise.all(clients.splice(0).map((client) => client.close()));
-  });
-  afterAll(async () => {
-    await herald.close();
-  });
+  const fixture = useHerald();
+  const connect = (sub: string) => fixture.connect(sub);
 
   const post = (caller: string, body: object, key?: string) => {
-    const test = herald.http().post('/notifications').set('authorization', `Bearer ${serviceToken(caller)}`);
+    const test = fixture.app.http().post('/notifications').set('authorization', `Bearer ${serviceToken(caller)}`);
     if (key !== undefined) test.set('idempotency-key', key);
     return test.send(body);
   };
 
   /** The recipient's stored notifications of one type (types are unique per test). */
   const storedOfType = async (user: string, type: string): Promise<NotificationBody[]> => {
-    const response = await herald.http().get('/notifications?limit=100').set('authorization', `Bearer ${userToken(user)}`).expect(200);
+    const response = await fixture.app.http().get('/notifications?limit=100').set('authorization', `Bearer ${userToken(user)}`).expect(200);
     return (response.body.items as NotificationBody[]).filter((item) => item.type === type);
   };
 

@@ -1,28 +1,13 @@
-import { createTestApp, TestApp } from '../support/create-test-app';
+import { useHerald } from '../support/use-herald';
 import { unique } from '../support/test-env';
 import { adminToken, serviceToken, userToken } from '../support/tokens';
 import { TestClient } from '../support/ws-client';
 
 describe('notification delivery over /ws', () => {
-  let herald: TestApp;
-  const clients: TestClient[] = [];
-  const connect = async (sub: string) => {
-    const client = await TestClient.connect(herald.wsUrl, { token: userToken(sub) });
-    clients.push(client);
-    return client;
-  };
+  const fixture = useHerald();
+  const connect = (sub: string) => fixture.connect(sub);
   const notify = (recipients: string[], type = 'comment.created', payload: object = {}) =>
-    herald.http().post('/notifications').set('authorization', `Bearer ${serviceToken()}`).send({ recipients, type, payload, actor: 'svc' });
-
-  beforeAll(async () => {
-    herald = await createTestApp();
-  });
-  afterEach(async () => {
-    await Promise.all(clients.splice(0).map((client) => client.close()));
-  });
-  afterAll(async () => {
-    await herald.close();
-  });
+    fixture.app.http().post('/notifications').set('authorization', `Bearer ${serviceToken()}`).send({ recipients, type, payload, actor: 'svc' });
 
   it('sends ready with the user id once the socket is subscribed', async () => {
     const alice = unique('alice');
@@ -63,7 +48,7 @@ describe('notification delivery over /ws', () => {
     expect(ids).toHaveLength(3);
     expect(ids.map(BigInt)).toEqual([...ids.map(BigInt)].sort((a, b) => (a < b ? -1 : 1)));
     await Promise.all(sockets.map((socket, i) => socket.next('notification', (n) => n.id === ids[i])));
-    const stored = await herald.http().get('/notifications').set('authorization', `Bearer ${userToken(users[1])}`).expect(200);
+    const stored = await fixture.app.http().get('/notifications').set('authorization', `Bearer ${userToken(users[1])}`).expect(200);
     // The feed also holds broadcasts from other tests; of these three ids, only the user's own is there.
     expect(stored.body.items.map((n: { id: string }) => n.id).filter((id: string) => ids.includes(id))).toEqual([ids[1]]);
   });
@@ -71,7 +56,7 @@ describe('notification delivery over /ws', () => {
   it('stores a broadcast once and delivers it to every connected user', async () => {
     const [a, b] = [unique('a'), unique('b')];
     const [socketA, socketB] = await Promise.all([connect(a), connect(b)]);
-    const response = await herald
+    const response = await fixture.app
       .http()
       .post('/notifications/broadcast')
       .set('authorization', `Bearer ${adminToken()}`)
@@ -83,7 +68,7 @@ describe('notification delivery over /ws', () => {
     }
     // A user who was never connected still finds it in their feed.
     const late = unique('late');
-    const feed = await herald.http().get('/notifications').set('authorization', `Bearer ${userToken(late)}`).expect(200);
+    const feed = await fixture.app.http().get('/notifications').set('authorization', `Bearer ${userToken(late)}`).expect(200);
     expect(feed.body.items.map((n: { id: string }) => n.id)).toContain(id);
   });
 
@@ -93,19 +78,19 @@ describe('notification delivery over /ws', () => {
     const [id] = (await notify([alice]).expect(201)).body.ids as string[];
     await tab1.next('notification', (n) => n.id === id);
 
-    await herald.http().post(`/notifications/${id}/read`).set('authorization', `Bearer ${userToken(alice)}`).expect(204);
+    await fixture.app.http().post(`/notifications/${id}/read`).set('authorization', `Bearer ${userToken(alice)}`).expect(204);
     for (const tab of [tab1, tab2]) expect(await tab.next('notification.read')).toEqual({ ids: [id] });
 
-    await herald.http().post('/notifications/read-all').set('authorization', `Bearer ${userToken(alice)}`).expect(204);
+    await fixture.app.http().post('/notifications/read-all').set('authorization', `Bearer ${userToken(alice)}`).expect(204);
     for (const tab of [tab1, tab2]) expect(await tab.next('notification.read', (d) => d.all === true)).toEqual({ all: true });
   });
 
   it('refuses notifications from callers without the service or admin role, and broadcasts from non-admins', async () => {
     const alice = unique('alice');
-    await herald.http().post('/notifications').set('authorization', `Bearer ${userToken(alice)}`).send({ recipients: [alice], type: 't' }).expect(403);
-    await herald.http().post('/notifications/broadcast').set('authorization', `Bearer ${serviceToken()}`).send({ type: 't' }).expect(403);
-    await herald.http().post('/notifications').send({ recipients: [alice], type: 't' }).expect(401);
-    const adminPost = await herald.http().post('/notifications').set('authorization', `Bearer ${adminToken()}`).send({ recipients: [alice], type: 't' });
+    await fixture.app.http().post('/notifications').set('authorization', `Bearer ${userToken(alice)}`).send({ recipients: [alice], type: 't' }).expect(403);
+    await fixture.app.http().post('/notifications/broadcast').set('authorization', `Bearer ${serviceToken()}`).send({ type: 't' }).expect(403);
+    await fixture.app.http().post('/notifications').send({ recipients: [alice], type: 't' }).expect(401);
+    const adminPost = await fixture.app.http().post('/notifications').set('authorization', `Bearer ${adminToken()}`).send({ recipients: [alice], type: 't' });
     expect(adminPost.status).toBe(201);
   });
 });
