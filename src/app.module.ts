@@ -7,6 +7,7 @@ import { DatabaseModule } from './database/database.module';
 import { HealthModule } from './health/health.module';
 import { NotificationsModule } from './notifications/notifications.module';
 import { RealtimeModule } from './realtime/realtime.module';
+import { RoomsModule } from './rooms/rooms.module';
 
 /** The whole service, built from one validated config. */
 @Module({})
@@ -20,6 +21,7 @@ export class AppModule {
         BroadcasterModule,
         AuthModule,
         NotificationsModule,
+        RoomsModule,
         RealtimeModule,
         HealthModule,
       ],

@@ -12,3 +12,8 @@ export function userGroup(userId: string): string {
 export function broadcastGroup(): string {
   return 'broadcast';
 }
+
+/** Every socket that joined one room (`room.join`). */
+export function roomGroup(room: string): string {
+  return `room:${room}`;
+}

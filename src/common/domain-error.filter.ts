@@ -1,12 +1,16 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpStatus } from '@nestjs/common';
 import { Response } from 'express';
 import { NotificationsErrorCode } from '../notifications/notifications.errors';
+import { RoomsErrorCode } from '../rooms/rooms.errors';
 import { DomainError } from './domain-error';
 
 /** Every domain error code and its HTTP status; the compiler keeps it exhaustive. */
-const HTTP_STATUS: Record<NotificationsErrorCode, HttpStatus> = {
+const HTTP_STATUS: Record<NotificationsErrorCode | RoomsErrorCode, HttpStatus> = {
   notification_not_found: HttpStatus.NOT_FOUND,
   idempotency_key_reused: HttpStatus.UNPROCESSABLE_ENTITY,
+  room_invalid: HttpStatus.BAD_REQUEST,
+  not_joined: HttpStatus.FORBIDDEN,
+  too_many_rooms: HttpStatus.TOO_MANY_REQUESTS,
 };
 
 /**
@@ -16,7 +20,7 @@ const HTTP_STATUS: Record<NotificationsErrorCode, HttpStatus> = {
 @Catch(DomainError)
 export class DomainErrorFilter implements ExceptionFilter {
   catch(error: DomainError, host: ArgumentsHost): void {
-    const status = HTTP_STATUS[error.code as NotificationsErrorCode] ?? HttpStatus.INTERNAL_SERVER_ERROR;
+    const status = HTTP_STATUS[error.code as NotificationsErrorCode | RoomsErrorCode] ?? HttpStatus.INTERNAL_SERVER_ERROR;
     host
       .switchToHttp()
       .getResponse<Response>()
@@ -28,6 +32,9 @@ export class DomainErrorFilter implements ExceptionFilter {
 function httpReason(status: HttpStatus): string {
   return (
     {
+      [HttpStatus.BAD_REQUEST]: 'Bad Request',
+      [HttpStatus.FORBIDDEN]: 'Forbidden',
+      [HttpStatus.TOO_MANY_REQUESTS]: 'Too Many Requests',
       [HttpStatus.NOT_FOUND]: 'Not Found',
       [HttpStatus.UNPROCESSABLE_ENTITY]: 'Unprocessable Entity',
     } as Partial<Record<HttpStatus, string>>

@@ -11,6 +11,12 @@ export const ServerEvent = {
   Notification: 'notification',
   /** `{ids: string[]}` or `{all: true}`: read state changed on another device. */
   NotificationRead: 'notification.read',
+  /** A RoomMessage, as in `GET /rooms/:room/messages`, to the room's members. */
+  RoomMessage: 'room.message',
+  /** `{room, history: RoomMessage[] (oldest first), members: string[]}`: the reply to `room.join`. */
+  RoomJoined: 'room.joined',
+  /** `{room, user, state: 'joined' | 'left'}`: a user's first socket joined, or last socket left, the room. */
+  RoomPresence: 'room.presence',
   /** `{code, message}`. */
   Error: 'error',
 } as const;

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import WebSocket from 'ws';
 import { Principal } from '../auth/principal';
 import { GroupSubscriber } from '../broadcaster/group-broadcaster';
@@ -12,7 +13,11 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
  * group frames to it with backpressure.
  */
 export class Connection {
+  /** Identifies this socket in room presence, across instances. */
+  readonly id = randomUUID();
   readonly groups = new Set<string>();
+  /** Rooms this socket joined (`room.join`); left when the socket closes. */
+  readonly rooms = new Set<string>();
   /** Cleared on each ping, set by the pong; a socket still false at the next ping is dead. */
   alive = true;
   private expiryTimer?: NodeJS.Timeout;

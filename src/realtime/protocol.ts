@@ -27,6 +27,10 @@ export const ErrorCode = {
   InvalidData: 'invalid_data',
   /** The socket's credentials no longer allow the action. */
   Unauthorized: 'unauthorized',
+  /** `room.send` to a room this socket has not joined (`room.join` first). */
+  NotJoined: 'not_joined',
+  /** `room.join` when this socket is already in 100 rooms. */
+  TooManyRooms: 'too_many_rooms',
   /** The referenced resource does not exist or is not the caller's. */
   NotFound: 'not_found',
   /** A server fault; the frame may be retried. */
@@ -34,6 +38,16 @@ export const ErrorCode = {
 } as const;
 
 export type ErrorCodeName = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+/** Client-to-server events; `data` rules are in `rooms/rooms.dto.ts`. */
+export const ClientEvent = {
+  /** `{room}`: subscribe this socket to the room; the reply is `room.joined`. Joining twice is a no-op that replies again. */
+  RoomJoin: 'room.join',
+  /** `{room}`: unsubscribe this socket; a no-op when it had not joined. */
+  RoomLeave: 'room.leave',
+  /** `{room, text}`: store and broadcast a message; `not_joined` unless this socket joined the room. */
+  RoomSend: 'room.send',
+} as const;
 
 /** Close codes Herald sends (RFC 6455 section 7.4; 4000-4999 are application codes). */
 export const CloseCode = {

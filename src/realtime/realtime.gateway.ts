@@ -1,13 +1,25 @@
 import { IncomingMessage } from 'node:http';
 import { Inject, Logger, OnModuleDestroy, UseFilters, UseGuards, UsePipes, ValidationPipe } from '@nestjs/common';
-import { OnGatewayConnection, OnGatewayDisconnect, OnGatewayInit, WebSocketGateway, WsException } from '@nestjs/websockets';
+import {
+  ConnectedSocket,
+  MessageBody,
+  OnGatewayConnection,
+  OnGatewayDisconnect,
+  OnGatewayInit,
+  SubscribeMessage,
+  WebSocketGateway,
+  WsException,
+} from '@nestjs/websockets';
 import WebSocket, { WebSocketServer } from 'ws';
-import { broadcastGroup, userGroup } from '../broadcaster/groups';
+import { broadcastGroup, roomGroup, userGroup } from '../broadcaster/groups';
 import { HERALD_CONFIG } from '../config/config.module';
 import { HeraldConfig } from '../config/herald.config';
+import { RoomRefDto, RoomSendDto } from '../rooms/rooms.dto';
+import { MAX_ROOMS_PER_SOCKET, RoomsError } from '../rooms/rooms.errors';
+import { RoomsService } from '../rooms/rooms.service';
 import { Connection } from './connection';
 import { ConnectionRegistry } from './connection.registry';
-import { CloseCode, encodeFrame, ErrorCode, ServerEvent, WS_PATH } from './protocol';
+import { ClientEvent, CloseCode, encodeFrame, ErrorCode, ServerEvent, WS_PATH } from './protocol';
 import { principalOf } from './upgrade-authenticator';
 import { WsConnectionGuard } from './ws-connection.guard';
 import { WsErrorFilter } from './ws-error.filter';
@@ -19,7 +31,12 @@ import { WsErrorFilter } from './ws-error.filter';
  * that miss a heartbeat pong are terminated; sockets whose token expires
  * are closed with 4401.
  *
- * Message handlers (added by features) run behind `WsConnectionGuard`, a
+ * Rooms ride the same socket: `room.join` subscribes it to the room's
+ * group and replies `room.joined`, `room.leave` unsubscribes, `room.send`
+ * (joined rooms only) stores and broadcasts; closing the socket leaves
+ * every room it joined.
+ *
+ * Message handlers run behind `WsConnectionGuard`, a
  * ValidationPipe and `WsErrorFilter`, since global ones do not reach gateways.
  */
 /** How long a new socket may wait for its group subscriptions before it is closed with 1013, in ms. */
@@ -43,6 +60,7 @@ export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnGa
   constructor(
     private readonly registry: ConnectionRegistry,
     @Inject(HERALD_CONFIG) private readonly config: HeraldConfig,
+    private readonly rooms: RoomsService,
   ) {}
 
   afterInit(_server: WebSocketServer): void {
@@ -78,7 +96,59 @@ export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnGa
   }
 
   async handleDisconnect(socket: WebSocket): Promise<void> {
+    const connection = this.registry.get(socket);
     await this.registry.remove(socket);
+    if (!connection) return;
+    const rooms = [...connection.rooms];
+    connection.rooms.clear();
+    const results = await Promise.allSettled(rooms.map((room) => this.rooms.leave(room, connection.principal.sub, connection.id)));
+    for (const result of results) {
+      if (result.status === 'rejected') this.logger.warn(`leaving rooms of a closed socket failed: ${(result.reason as Error).message}`);
+    }
+  }
+
+  /** `room.join {room}`: subscribes this socket to the room, then replies `room.joined {room, history, members}`. */
+  @SubscribeMessage(ClientEvent.RoomJoin)
+  async joinRoom(@ConnectedSocket() socket: WebSocket, @MessageBody() body: RoomRefDto): Promise<void> {
+    const connection = this.connectionOf(socket);
+    const { room } = body;
+    const first = !connection.rooms.has(room);
+    // Each room costs a group subscription and a presence entry: bound them per socket.
+    if (first && connection.rooms.size >= MAX_ROOMS_PER_SOCKET) throw RoomsError.tooManyRooms();
+    connection.rooms.add(room);
+    await this.registry.join(connection, roomGroup(room));
+    const result = first ? await this.rooms.join(room, connection.principal.sub, connection.id) : await this.rooms.snapshot(room);
+    if (this.registry.get(socket) !== connection) {
+      // The socket closed while joining, after its disconnect cleanup ran: undo what that cleanup missed.
+      await this.registry.leave(connection, roomGroup(room));
+      if (first) await this.rooms.leave(room, connection.principal.sub, connection.id);
+      return;
+    }
+    connection.send(encodeFrame(ServerEvent.RoomJoined, { room, ...result }));
+  }
+
+  /** `room.leave {room}`: unsubscribes this socket; a no-op when it had not joined. */
+  @SubscribeMessage(ClientEvent.RoomLeave)
+  async leaveRoom(@ConnectedSocket() socket: WebSocket, @MessageBody() body: RoomRefDto): Promise<void> {
+    const connection = this.connectionOf(socket);
+    if (!connection.rooms.delete(body.room)) return;
+    await this.registry.leave(connection, roomGroup(body.room));
+    await this.rooms.leave(body.room, connection.principal.sub, connection.id);
+  }
+
+  /** `room.send {room, text}`: stores and broadcasts `room.message`; `not_joined` unless this socket joined the room. */
+  @SubscribeMessage(ClientEvent.RoomSend)
+  async sendToRoom(@ConnectedSocket() socket: WebSocket, @MessageBody() body: RoomSendDto): Promise<void> {
+    const connection = this.connectionOf(socket);
+    if (!connection.rooms.has(body.room)) throw RoomsError.notJoined(body.room);
+    await this.rooms.postMessage(body.room, connection.principal.sub, body.text);
+  }
+
+  /** The guard already checked the socket is registered. */
+  private connectionOf(socket: WebSocket): Connection {
+    const connection = this.registry.get(socket);
+    if (!connection) throw new WsException({ code: ErrorCode.Unauthorized, message: 'connection is not authenticated' });
+    return connection;
   }
 
   onModuleDestroy(): void {

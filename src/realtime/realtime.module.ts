@@ -1,11 +1,12 @@
 import { Module } from '@nestjs/common';
 import { AuthModule } from '../auth/auth.module';
+import { RoomsModule } from '../rooms/rooms.module';
 import { ConnectionRegistry } from './connection.registry';
 import { RealtimeGateway } from './realtime.gateway';
 import { WsConnectionGuard } from './ws-connection.guard';
 
 @Module({
-  imports: [AuthModule],
+  imports: [AuthModule, RoomsModule],
   providers: [RealtimeGateway, ConnectionRegistry, WsConnectionGuard],
   exports: [ConnectionRegistry],
 })

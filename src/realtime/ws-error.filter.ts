@@ -3,12 +3,16 @@ import { WsException } from '@nestjs/websockets';
 import WebSocket from 'ws';
 import { DomainError } from '../common/domain-error';
 import { NotificationsErrorCode } from '../notifications/notifications.errors';
+import { RoomsErrorCode } from '../rooms/rooms.errors';
 import { encodeFrame, ErrorCode, ErrorCodeName, ServerEvent } from './protocol';
 
 /** Every domain error code as a WebSocket error code; the compiler keeps it exhaustive. */
-const WS_ERROR_CODE: Record<NotificationsErrorCode, ErrorCodeName> = {
+const WS_ERROR_CODE: Record<NotificationsErrorCode | RoomsErrorCode, ErrorCodeName> = {
   notification_not_found: ErrorCode.NotFound,
   idempotency_key_reused: ErrorCode.InvalidData,
+  room_invalid: ErrorCode.InvalidData,
+  not_joined: ErrorCode.NotJoined,
+  too_many_rooms: ErrorCode.TooManyRooms,
 };
 
 /**
@@ -33,7 +37,7 @@ export class WsErrorFilter implements ExceptionFilter {
       return { code: ErrorCode.InvalidData, message: String(body) };
     }
     if (error instanceof DomainError) {
-      return { code: WS_ERROR_CODE[error.code as NotificationsErrorCode] ?? ErrorCode.InternalError, message: error.message };
+      return { code: WS_ERROR_CODE[error.code as NotificationsErrorCode | RoomsErrorCode] ?? ErrorCode.InternalError, message: error.message };
     }
     this.logger.error(`unhandled error in a message handler: ${(error as Error).stack ?? String(error)}`);
     return { code: ErrorCode.InternalError, message: 'internal error' };

@@ -1,0 +1,24 @@
+/**
+ * Who is in which room, across every instance of a deployment. Presence is
+ * kept per socket (`connectionId`) and reported per user: a user is a
+ * member while at least one of their sockets is in the room.
+ */
+export interface RoomPresence {
+  /**
+   * Records one socket of `user` in `room`.
+   * @returns true when this is the user's first socket in the room (they just joined).
+   */
+  add(room: string, user: string, connectionId: string): Promise<boolean>;
+
+  /**
+   * Forgets one socket of `user` in `room`; a no-op when it was not recorded.
+   * @returns true when the user has no socket left in the room (they just left).
+   */
+  remove(room: string, user: string, connectionId: string): Promise<boolean>;
+
+  /** The distinct user ids present in the room, sorted. */
+  members(room: string): Promise<string[]>;
+}
+
+/** Injection token for the `RoomPresence` in use. */
+export const ROOM_PRESENCE = Symbol('ROOM_PRESENCE');

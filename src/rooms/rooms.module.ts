@@ -1,0 +1,32 @@
+import { Inject, Module, OnApplicationShutdown } from '@nestjs/common';
+import { ConfigModule, HERALD_CONFIG } from '../config/config.module';
+import { HeraldConfig } from '../config/herald.config';
+import { MemoryRoomPresence } from './memory-room-presence';
+import { RedisRoomPresence } from './redis-room-presence';
+import { RoomMessageStore } from './room-message.store';
+import { ROOM_PRESENCE, RoomPresence } from './room-presence';
+import { RoomsController } from './rooms.controller';
+import { RoomsService } from './rooms.service';
+
+/** Rooms: durable messages, REST push and history, presence (Redis when `REDIS_URL` is set). */
+@Module({
+  imports: [ConfigModule],
+  controllers: [RoomsController],
+  providers: [
+    RoomsService,
+    RoomMessageStore,
+    {
+      provide: ROOM_PRESENCE,
+      inject: [HERALD_CONFIG],
+      useFactory: (config: HeraldConfig): RoomPresence => (config.redis ? new RedisRoomPresence(config.redis) : new MemoryRoomPresence()),
+    },
+  ],
+  exports: [RoomsService],
+})
+export class RoomsModule implements OnApplicationShutdown {
+  constructor(@Inject(ROOM_PRESENCE) private readonly presence: RoomPresence) {}
+
+  async onApplicationShutdown(): Promise<void> {
+    if (this.presence instanceof RedisRoomPresence) await this.presence.close();
+  }
+}
