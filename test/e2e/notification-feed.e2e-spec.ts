@@ -1,16 +1,10 @@
+import { NotificationView } from '../../src/notifications/notification.view';
 import { createTestApp, TestApp } from '../support/create-test-app';
 import { expectEventually } from '../support/expect-eventually';
 import { unique } from '../support/test-env';
 import { adminToken, serviceToken, userToken } from '../support/tokens';
 
-interface NotificationBody {
-  id: string;
-  type: string;
-  actor: string | null;
-  payload: Record<string, unknown>;
-  createdAt: string;
-  readAt: string | null;
-}
+type NotificationBody = NotificationView;
 
 interface FeedBody {
   items: NotificationBody[];

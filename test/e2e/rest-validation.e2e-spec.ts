@@ -1,4 +1,5 @@
 import { createTestApp, TestApp } from '../support/create-test-app';
+import { useHerald } from '../support/use-herald';
 import { unique } from '../support/test-env';
 import { serviceToken, userToken } from '../support/tokens';
 import { TestClient } from '../support/ws-client';
@@ -18,27 +19,17 @@ function expectNestError(body: unknown, statusCode: number, error: string, menti
 }
 
 describe('REST input validation', () => {
-  let herald: TestApp;
-  const clients: TestClient[] = [];
+  const fixture = useHerald();
   const post = (body: unknown, idempotencyKey?: string) => {
-    const req = herald.http().post('/notifications').set('authorization', `Bearer ${serviceToken()}`);
+    const req = fixture.app.http().post('/notifications').set('authorization', `Bearer ${serviceToken()}`);
     if (idempotencyKey !== undefined) req.set('idempotency-key', idempotencyKey);
     return req.send(body as object);
   };
   const feedTypes = async (sub: string): Promise<Array<{ id: string; type: string }>> => {
-    const response = await herald.http().get('/notifications?limit=100').set('authorization', `Bearer ${userToken(sub)}`).expect(200);
+    const response = await fixture.app.http().get('/notifications?limit=100').set('authorization', `Bearer ${userToken(sub)}`).expect(200);
     return response.body.items as Array<{ id: string; type: string }>;
   };
 
-  beforeAll(async () => {
-    herald = await createTestApp();
-  });
-  afterEach(async () => {
-    await Promise.all(clients.splice(0).map((client) => client.close()));
-  });
-  afterAll(async () => {
-    await herald.close();
-  });
 
   describe('POST /notifications', () => {
     it.each<[string, string, () => Record<string, unknown>]>([
@@ -71,7 +62,7 @@ describe('REST input validation', () => {
     });
 
     it('answers 400 when the body is not valid JSON', async () => {
-      const response = await herald
+      const response = await fixture.app
         .http()
         .post('/notifications')
         .set('authorization', `Bearer ${serviceToken()}`)
@@ -115,8 +106,7 @@ describe('REST input validation', () => {
 
     it('stores and delivers nothing when a batch is rejected for one bad recipient', async () => {
       const good = unique('good');
-      const socket = await TestClient.connect(herald.wsUrl, { token: userToken(good) });
-      clients.push(socket);
+      const socket = await fixture.connect(good);
       const rejectedType = unique('rejected');
 
       await post({ recipients: [good, 'r'.repeat(129)], type: rejectedType }).expect(400);
@@ -145,7 +135,7 @@ describe('REST input validation', () => {
       ['before=0', 'before'],
       ['unread=maybe', 'unread'],
     ])('answers 400 to ?%s', async (query, field) => {
-      const response = await herald.http().get(`/notifications?${query}`).set('authorization', `Bearer ${userToken(unique('alice'))}`).expect(400);
+      const response = await fixture.app.http().get(`/notifications?${query}`).set('authorization', `Bearer ${userToken(unique('alice'))}`).expect(400);
       expectNestError(response.body, 400, 'Bad Request', field);
     });
 
@@ -153,7 +143,7 @@ describe('REST input validation', () => {
       const sub = unique('alice');
       await post({ recipients: [sub], type: 'a' }).expect(201);
       const [newest] = (await post({ recipients: [sub], type: 'b' }).expect(201)).body.ids as string[];
-      const get = (query: string) => herald.http().get(`/notifications?${query}`).set('authorization', `Bearer ${userToken(sub)}`).expect(200);
+      const get = (query: string) => fixture.app.http().get(`/notifications?${query}`).set('authorization', `Bearer ${userToken(sub)}`).expect(200);
 
       expect((await get('limit=1')).body.items).toHaveLength(1);
       expect((await get('limit=100')).body.items.length).toBeGreaterThanOrEqual(2);
@@ -165,12 +155,12 @@ describe('REST input validation', () => {
 
   describe('POST /notifications/:id/read', () => {
     it.each(['abc', '0', '-1', '1e3'])('answers 400 to the id %s', async (id) => {
-      const response = await herald.http().post(`/notifications/${id}/read`).set('authorization', `Bearer ${userToken(unique('alice'))}`).expect(400);
+      const response = await fixture.app.http().post(`/notifications/${id}/read`).set('authorization', `Bearer ${userToken(unique('alice'))}`).expect(400);
       expectNestError(response.body, 400, 'Bad Request', 'id');
     });
 
     it('answers 404, not 400, to a well-formed id that does not exist', async () => {
-      await herald.http().post('/notifications/9223372036854775806/read').set('authorization', `Bearer ${userToken(unique('alice'))}`).expect(404);
+      await fixture.app.http().post('/notifications/9223372036854775806/read').set('authorization', `Bearer ${userToken(unique('alice'))}`).expect(404);
     });
   });
 
@@ -184,22 +174,21 @@ describe('REST input validation', () => {
       ['roles that are not an array', 'roles', { sub: 'alice', roles: 'admin' }],
       ['an unknown field', 'admin', { sub: 'alice', admin: true }],
     ])('answers 400 to a body with %s', async (_case, field, body) => {
-      const response = await herald.http().post('/auth/dev-token').send(body).expect(400);
+      const response = await fixture.app.http().post('/auth/dev-token').send(body).expect(400);
       expectNestError(response.body, 400, 'Bad Request', field);
     });
 
     it('answers 201 with a token that opens /ws as that user', async () => {
       const sub = unique('dev');
-      const response = await herald.http().post('/auth/dev-token').send({ sub }).expect(201);
+      const response = await fixture.app.http().post('/auth/dev-token').send({ sub }).expect(201);
       expect(response.body).toEqual({ token: expect.stringMatching(/^[\w-]+\.[\w-]+\.[\w-]+$/) });
-      const client = await TestClient.connect(herald.wsUrl, { token: response.body.token as string });
-      clients.push(client);
+      const client = await fixture.connect(sub, { token: response.body.token as string });
       expect(client.frames[0]).toEqual({ event: 'ready', data: { user: sub } });
     });
 
     it('mints a token whose roles are honoured on REST', async () => {
-      const { token } = (await herald.http().post('/auth/dev-token').send({ sub: unique('svc'), roles: ['service'] }).expect(201)).body as { token: string };
-      await herald.http().post('/notifications').set('authorization', `Bearer ${token}`).send({ recipients: [unique('alice')], type: 't' }).expect(201);
+      const { token } = (await fixture.app.http().post('/auth/dev-token').send({ sub: unique('svc'), roles: ['service'] }).expect(201)).body as { token: string };
+      await fixture.app.http().post('/notifications').set('authorization', `Bearer ${token}`).send({ recipients: [unique('alice')], type: 't' }).expect(201);
     });
   });
 });

@@ -6,7 +6,7 @@ import { ConnectOptions, TestClient } from './ws-client';
 export interface HeraldFixture {
   /** The running app; available inside tests and hooks. */
   readonly app: TestApp;
-  /** Opens a socket as `sub` (or with the given options), waits for `ready`, and closes it after the test. */
+  /** Opens a socket with a user token for `sub` (`options.token` overrides it), waits for `ready`, and closes it after the test. */
   connect(sub: string, options?: ConnectOptions): Promise<TestClient>;
 }
 
