@@ -1,9 +1,15 @@
 import { CreateNotifications1763683200000 } from '../../migrations/1763683200000-create-notifications';
 import { CaseSensitiveUserIds1763690400000 } from '../../migrations/1763690400000-case-sensitive-user-ids';
 import { CreateRoomMessages1763697600000 } from '../../migrations/1763697600000-create-room-messages';
+import { CreateNotificationOutbox1763704800000 } from '../../migrations/1763704800000-create-notification-outbox';
 
 /**
  * Every migration in order. Listed by class rather than found by a file
  * glob so the same list works compiled, under ts-jest and in the CLI.
  */
-export const MIGRATIONS = [CreateNotifications1763683200000, CaseSensitiveUserIds1763690400000, CreateRoomMessages1763697600000];
+export const MIGRATIONS = [
+  CreateNotifications1763683200000,
+  CaseSensitiveUserIds1763690400000,
+  CreateRoomMessages1763697600000,
+  CreateNotificationOutbox1763704800000,
+];

@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager, In, IsNull } from 'typeorm';
 import { BroadcastRead } from './broadcast-read.entity';
 import { Notification } from './notification.entity';
+import { OutboxStore } from './outbox.store';
 
 /** Rows per multi-row INSERT; keeps statements well under max_allowed_packet. */
 const INSERT_CHUNK = 1_000;
@@ -29,14 +30,18 @@ export interface FeedRow {
  */
 @Injectable()
 export class NotificationStore {
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly outbox: OutboxStore,
+  ) {}
 
   /**
    * Inserts one row per recipient with multi-row INSERTs and returns the
    * ids in recipient order. Relies on one statement's auto-increment values
    * being consecutive: true for InnoDB multi-row VALUES inserts (whose row
    * count is known in advance) in every `innodb_autoinc_lock_mode`, and for
-   * SQLite, which has a single writer.
+   * SQLite, which has a single writer. Each INSERT appends its id range to
+   * the outbox in the same transaction.
    */
   async insertTargeted(manager: EntityManager, recipients: readonly string[], content: NotificationContent): Promise<string[]> {
     const ids: string[] = [];
@@ -51,11 +56,12 @@ export class NotificationStore {
         .execute();
       const first = this.firstInsertId(result.raw, chunk.length);
       for (let i = 0; i < chunk.length; i++) ids.push((first + BigInt(i)).toString());
+      await this.outbox.append(manager, first.toString(), ids[ids.length - 1], content.createdAt);
     }
     return ids;
   }
 
-  /** Inserts a broadcast (one row, recipient NULL) and returns its id. */
+  /** Inserts a broadcast (one row, recipient NULL) and its outbox entry, and returns its id. */
   async insertBroadcast(manager: EntityManager, content: NotificationContent): Promise<string> {
     const result = await manager
       .createQueryBuilder()
@@ -64,7 +70,9 @@ export class NotificationStore {
       .values({ ...content, recipient: null, readAt: null })
       .updateEntity(false)
       .execute();
-    return this.firstInsertId(result.raw, 1).toString();
+    const id = this.firstInsertId(result.raw, 1).toString();
+    await this.outbox.append(manager, id, id, content.createdAt);
+    return id;
   }
 
   /**

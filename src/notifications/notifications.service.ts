@@ -1,13 +1,13 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { encodeFrame, ServerEvent } from '../common/server-frame';
-import { broadcastGroup, userGroup } from '../broadcaster/groups';
+import { userGroup } from '../broadcaster/groups';
 import { GROUP_BROADCASTER, GroupBroadcaster } from '../broadcaster/group-broadcaster';
 import { isUniqueViolation } from '../database/database-errors';
 import { TransactionRunner } from '../database/transaction-runner';
 import { IdempotencyService } from './idempotency.service';
-import { Notification } from './notification.entity';
 import { NotificationContent, NotificationStore } from './notification.store';
-import { FeedPage, NotificationView, toNotificationView } from './notification.view';
+import { FeedPage, toNotificationView } from './notification.view';
+import { OutboxRelay } from './outbox.relay';
 import { NotificationsError } from './notifications.errors';
 
 /** What a sender supplies for a notification. */
@@ -26,9 +26,12 @@ export interface NotifyResult {
 }
 
 /**
- * The notification use cases. Writes go to the database first; frames are
- * published to the recipients' groups only after the transaction commits,
- * so nothing is ever delivered that was not stored.
+ * The notification use cases. Notifications are stored together with
+ * their outbox entries; the `OutboxRelay` publishes them after commit, so
+ * nothing is ever delivered that was not stored, and a broadcaster outage
+ * delays live delivery without failing the request. Read-state changes
+ * (`notification.read`) are published directly after commit: they are
+ * hints for other devices, and the feed holds the truth.
  */
 @Injectable()
 export class NotificationsService {
@@ -39,6 +42,7 @@ export class NotificationsService {
     @Inject(GROUP_BROADCASTER) private readonly broadcaster: GroupBroadcaster,
     private readonly store: NotificationStore,
     private readonly idempotency: IdempotencyService,
+    private readonly relay: OutboxRelay,
   ) {}
 
   /**
@@ -57,7 +61,7 @@ export class NotificationsService {
     const content = this.content(input);
     if (idempotencyKey === undefined) {
       const ids = await this.transactions.run((manager) => this.store.insertTargeted(manager, recipients, content));
-      this.publishTargeted(recipients, ids, content);
+      this.relay.kick();
       return { ids, replayed: false };
     }
 
@@ -71,7 +75,7 @@ export class NotificationsService {
           await this.idempotency.claim(manager, caller, idempotencyKey, requestHash, { ids: inserted }, content.createdAt);
           return inserted;
         });
-        this.publishTargeted(recipients, ids, content);
+        this.relay.kick();
         return { ids, replayed: false };
       } catch (error) {
         // A concurrent request with the same key committed first: replay it.
@@ -80,12 +84,10 @@ export class NotificationsService {
     }
   }
 
-  /** Stores a broadcast once and delivers it to every open socket. */
+  /** Stores a broadcast once; the relay delivers it to every open socket. */
   async broadcast(input: NotificationInput): Promise<string> {
-    const content = this.content(input);
-    const id = await this.transactions.run((manager) => this.store.insertBroadcast(manager, content));
-    const frame = encodeFrame(ServerEvent.Notification, this.view(id, null, content));
-    this.publish(broadcastGroup(), frame);
+    const id = await this.transactions.run((manager) => this.store.insertBroadcast(manager, this.content(input)));
+    this.relay.kick();
     return id;
   }
 
@@ -133,31 +135,13 @@ export class NotificationsService {
     return { type: input.type, actor: input.actor ?? null, payload: JSON.stringify(input.payload ?? {}), createdAt: new Date() };
   }
 
-  private view(id: string, recipient: string | null, content: NotificationContent): NotificationView {
-    return toNotificationView(Object.assign(new Notification(), { id, recipient, readAt: null, ...content }));
-  }
-
-  private publishTargeted(recipients: readonly string[], ids: string[], content: NotificationContent): void {
-    // The payload is parsed once; each recipient's frame differs only by id.
-    const view = this.view(ids[0], null, content);
-    this.publishAll(recipients.map((recipient, i) => [userGroup(recipient), encodeFrame(ServerEvent.Notification, { ...view, id: ids[i] })]));
-  }
-
-  private publish(group: string, frame: string): void {
-    this.publishAll([[group, frame]]);
-  }
-
   /**
-   * Hands frames to the broadcaster without holding up the caller: the rows
-   * are already committed, so a broadcaster outage costs live delivery only,
-   * and clients recover the notifications from the feed. One log line per
-   * call, not per recipient.
+   * Hands a read-state frame to the broadcaster without holding up the
+   * caller; an outage costs the hint only, the feed has the state.
    */
-  private publishAll(frames: Array<[group: string, frame: string]>): void {
-    void Promise.allSettled(frames.map(([group, frame]) => this.broadcaster.publish(group, frame))).then((results) => {
-      const failed = results.filter((result): result is PromiseRejectedResult => result.status === 'rejected');
-      if (failed.length === 0) return;
-      this.logger.warn(`live delivery failed for ${failed.length} of ${frames.length} groups; the notifications are stored: ${(failed[0].reason as Error).message}`);
+  private publish(group: string, frame: string): void {
+    this.broadcaster.publish(group, frame).catch((error: Error) => {
+      this.logger.warn(`publishing a read-state change failed; it is stored: ${error.message}`);
     });
   }
 }

@@ -1,0 +1,31 @@
+import { encodeFrame, ServerEvent } from '../common/server-frame';
+import { Notification } from './notification.entity';
+import { toNotificationView } from './notification.view';
+
+/** Stands in for the id while a frame template is built; JSON.stringify escapes it as `\u0000`. */
+const ID_MARK = '\u0000';
+const ESCAPED_ID_MARK = '\\u0000';
+
+/**
+ * Encodes `notification` frames. The rows of one multi-recipient INSERT
+ * differ only by id and recipient, so consecutive rows with the same
+ * content reuse one template: the payload is parsed and serialized once
+ * per batch rather than once per recipient.
+ */
+export class NotificationFrames {
+  private key: string | null = null;
+  private prefix = '';
+  private suffix = '';
+
+  encode(row: Notification): string {
+    const key = `${row.type}\n${row.actor ?? ''}\n${row.actor === null}\n${row.createdAt.getTime()}\n${row.readAt?.getTime() ?? ''}\n${row.payload}`;
+    if (key !== this.key) {
+      const template = encodeFrame(ServerEvent.Notification, { ...toNotificationView(row), id: ID_MARK });
+      const at = template.indexOf(ESCAPED_ID_MARK);
+      this.prefix = template.slice(0, at);
+      this.suffix = template.slice(at + ESCAPED_ID_MARK.length);
+      this.key = key;
+    }
+    return this.prefix + row.id + this.suffix;
+  }
+}
