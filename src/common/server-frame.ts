@@ -17,6 +17,10 @@ export const ServerEvent = {
   RoomJoined: 'room.joined',
   /** `{room, user, state: 'joined' | 'left'}`: a user's first socket joined, or last socket left, the room. */
   RoomPresence: 'room.presence',
+  /** `{since, count}`: a resume (`?since=` or `resume`) replayed `count` notifications; live ones follow. */
+  Resumed: 'resumed',
+  /** `{since, limit}`: more than `limit` notifications were missed; only the newest page is replayed, page the REST feed for the rest. */
+  Resync: 'resync',
   /** `{code, message}`. */
   Error: 'error',
 } as const;
@@ -26,4 +30,25 @@ export type ServerEventName = (typeof ServerEvent)[keyof typeof ServerEvent];
 /** Serializes one `{"event", "data"}` text frame. Call once per publish, never per socket. */
 export function encodeFrame(event: ServerEventName, data: unknown): string {
   return JSON.stringify({ event, data });
+}
+
+const NOTIFICATION_PREFIX = Buffer.from('{"event":"notification","data":{"id":"');
+let lastFrame: Buffer | null = null;
+let lastId: string | null = null;
+
+/**
+ * The id of a `notification` frame built by `encodeFrame` (whose `data`
+ * starts with `id`), or null for any other frame. Fan-out hands one Buffer
+ * to every socket in turn, so the last answer is remembered.
+ */
+export function notificationIdOf(frame: Buffer): string | null {
+  if (frame === lastFrame) return lastId;
+  let id: string | null = null;
+  if (frame.length > NOTIFICATION_PREFIX.length && frame.compare(NOTIFICATION_PREFIX, 0, NOTIFICATION_PREFIX.length, 0, NOTIFICATION_PREFIX.length) === 0) {
+    const end = frame.indexOf(0x22, NOTIFICATION_PREFIX.length);
+    if (end > 0) id = frame.toString('latin1', NOTIFICATION_PREFIX.length, end);
+  }
+  lastFrame = frame;
+  lastId = id;
+  return id;
 }

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager, In, IsNull } from 'typeorm';
+import { compareIds } from '../common/notification-id';
 import { BroadcastRead } from './broadcast-read.entity';
 import { Notification } from './notification.entity';
 import { OutboxStore } from './outbox.store';
@@ -114,6 +115,31 @@ export class NotificationStore {
       .slice(0, limit + 1);
   }
 
+  /**
+   * The user's notifications (targeted and broadcast) with ids above
+   * `after` and up to `upTo`, oldest first, at most `limit`: two range
+   * scans on (recipient, id), merged. For resuming a socket.
+   */
+  async between(userId: string, after: string, upTo: string, limit: number): Promise<FeedRow[]> {
+    const scan = (recipient: string | null) =>
+      this.dataSource
+        .getRepository(Notification)
+        .createQueryBuilder('n')
+        .where(recipient === null ? 'n.recipient IS NULL' : 'n.recipient = :userId', { userId })
+        .andWhere('n.id > :after AND n.id <= :upTo', { after, upTo })
+        .orderBy('n.id', 'ASC')
+        .limit(limit)
+        .getMany();
+    const [own, shared] = await Promise.all([scan(userId), scan(null)]);
+    const readAt = await this.broadcastReadTimes(userId, shared.map((row) => row.id));
+    return [
+      ...own.map((row) => ({ row, readAt: row.readAt })),
+      ...shared.map((row) => ({ row, readAt: readAt.get(row.id) ?? null })),
+    ]
+      .sort((a, b) => compareIds(a.row.id, b.row.id))
+      .slice(0, limit);
+  }
+
   /** Exact count of the user's unread targeted rows plus unread broadcasts. */
   async unreadCount(userId: string): Promise<number> {
     const [own, shared] = await Promise.all([
@@ -183,6 +209,5 @@ export class NotificationStore {
 
 /** Orders decimal id strings newest first without losing BIGINT precision. */
 export function compareIdsDescending(a: string, b: string): number {
-  if (a.length !== b.length) return b.length - a.length;
-  return a < b ? 1 : a > b ? -1 : 0;
+  return compareIds(b, a);
 }

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
+import { TransactionRunner } from '../database/transaction-runner';
 import { Notification } from './notification.entity';
 import { OutboxEntry } from './outbox-entry.entity';
 
@@ -20,7 +21,10 @@ export interface IdRange {
  */
 @Injectable()
 export class OutboxStore {
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly transactions: TransactionRunner,
+  ) {}
 
   private get mysql(): boolean {
     return this.dataSource.options.type === 'mysql';
@@ -43,6 +47,23 @@ export class OutboxStore {
       [STREAM],
     )) as Array<{ position: string | number }>;
     return rows.length === 0 ? null : BigInt(rows[0].position);
+  }
+
+  /**
+   * The newest notification id relayed so far. Every stored id up to it
+   * has been published, in order; ids above it may still be waiting for an
+   * earlier id to commit. A relay run publishes before it moves the cursor,
+   * so this waits for the run in progress to commit (a shared lock on the
+   * cursor row on MySQL, the transaction queue on SQLite): whatever it read
+   * has been published by the time it returns.
+   */
+  async position(): Promise<string> {
+    const read = async (manager: EntityManager) =>
+      (await manager.query(`SELECT position FROM outbox_cursors WHERE stream = ?${this.mysql ? ' LOCK IN SHARE MODE' : ''}`, [STREAM])) as Array<{
+        position: string | number;
+      }>;
+    const rows = this.mysql ? await read(this.dataSource.manager) : await this.transactions.run(read);
+    return String(rows[0]?.position ?? 0);
   }
 
   async moveCursor(manager: EntityManager, position: bigint): Promise<void> {

@@ -2,6 +2,8 @@ import { randomUUID } from 'node:crypto';
 import WebSocket from 'ws';
 import { Principal } from '../auth/principal';
 import { GroupSubscriber } from '../broadcaster/group-broadcaster';
+import { compareIds } from '../common/notification-id';
+import { notificationIdOf } from '../common/server-frame';
 import { CloseCode } from './protocol';
 
 /** Longest delay `setTimeout` accepts (about 24.8 days). */
@@ -11,6 +13,12 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
  * One authenticated socket: its principal, the groups it is in, its
  * heartbeat and expiry state, and the subscriber function that writes
  * group frames to it with backpressure.
+ *
+ * Notifications reach a socket in id order (the outbox relay publishes in
+ * id order), so the newest id sent is all it takes to drop a repeat: a
+ * batch re-published after a relay failure, or a live frame that a resume
+ * replay already sent. While a replay runs, live notification frames wait
+ * in a buffer and follow it.
  */
 export class Connection {
   /** Identifies this socket in room presence, across instances. */
@@ -20,6 +28,12 @@ export class Connection {
   readonly rooms = new Set<string>();
   /** Cleared on each ping, set by the pong; a socket still false at the next ping is dead. */
   alive = true;
+  /** Newest notification id sent to this socket; null until the first. */
+  private lastNotificationId: string | null = null;
+  /** Live notification frames held back while a replay runs, else null. */
+  private held: Buffer[] | null = null;
+  private replays: Promise<void> = Promise.resolve();
+  private heldBytes = 0;
   private expiryTimer?: NodeJS.Timeout;
 
   constructor(
@@ -35,6 +49,14 @@ export class Connection {
    */
   readonly deliver: GroupSubscriber = (frame) => {
     if (this.socket.readyState !== WebSocket.OPEN) return;
+    const id = notificationIdOf(frame);
+    if (id !== null) {
+      if (this.held) {
+        this.hold(frame);
+        return;
+      }
+      if (!this.advance(id)) return;
+    }
     if (this.socket.bufferedAmount > this.maxBufferedBytes) {
       this.socket.close(CloseCode.TryAgainLater, 'send buffer full');
       return;
@@ -45,6 +67,53 @@ export class Connection {
   /** Sends a frame built for this socket alone. */
   send(frame: string): void {
     if (this.socket.readyState === WebSocket.OPEN) this.socket.send(frame);
+  }
+
+  /**
+   * Runs a replay: live notifications are held back while `replay` sends
+   * older ones with `sendReplayed`, then follow it. Replays on one socket
+   * run one after another.
+   */
+  replay(replay: () => Promise<void>): Promise<void> {
+    const run = this.replays.then(async () => {
+      this.held = [];
+      try {
+        await replay();
+      } finally {
+        this.endReplay();
+      }
+    });
+    this.replays = run.catch(() => undefined);
+    return run;
+  }
+
+  /** Sends one replayed notification unless this socket already had it. */
+  sendReplayed(id: string, frame: string): void {
+    if (this.advance(id)) this.send(frame);
+  }
+
+  /** Ends a replay: held live notifications follow, repeats dropped. */
+  private endReplay(): void {
+    const held = this.held ?? [];
+    this.held = null;
+    this.heldBytes = 0;
+    for (const frame of held) this.deliver(frame);
+  }
+
+  /** Moves the watermark to `id`; false when `id` is not newer (a repeat). */
+  private advance(id: string): boolean {
+    if (this.lastNotificationId !== null && compareIds(id, this.lastNotificationId) <= 0) return false;
+    this.lastNotificationId = id;
+    return true;
+  }
+
+  private hold(frame: Buffer): void {
+    this.heldBytes += frame.length;
+    if (this.heldBytes > this.maxBufferedBytes) {
+      this.socket.close(CloseCode.TryAgainLater, 'send buffer full');
+      return;
+    }
+    this.held?.push(frame);
   }
 
   /** Closes the socket with 4401 when the token's `exp` passes. */

@@ -15,6 +15,20 @@ export const WS_PATH = '/ws';
 /** Query parameter carrying the token for browsers (RFC 6750 section 2.3). */
 export const ACCESS_TOKEN_PARAM = 'access_token';
 
+/** Query parameter with the last notification id a reconnecting client saw; see `ClientEvent.Resume`. */
+export const RESUME_PARAM = 'since';
+
+/** Most notifications one resume replays; beyond it the client gets the newest page and `resync`. */
+export const RESUME_LIMIT = 1_000;
+
+/** Largest BIGINT id (2^63 - 1). */
+const MAX_ID = 2n ** 63n - 1n;
+
+/** A notification id as clients send it back: a decimal string of a non-negative BIGINT. */
+export function isNotificationId(value: unknown): value is string {
+  return typeof value === 'string' && /^(0|[1-9][0-9]{0,18})$/.test(value) && BigInt(value) <= MAX_ID;
+}
+
 /** Codes of `{"event":"error","data":{"code","message"}}` frames; the socket stays open. */
 export const ErrorCode = {
   /** The frame is not valid UTF-8 JSON. */
@@ -47,6 +61,13 @@ export const ClientEvent = {
   RoomLeave: 'room.leave',
   /** `{room, text}`: store and broadcast a message; `not_joined` unless this socket joined the room. */
   RoomSend: 'room.send',
+  /**
+   * `{since}`: replay, in id order, every notification of the caller's feed
+   * with an id above `since` (a notification id string), then `resumed`;
+   * the same as connecting with `?since=`. More than `RESUME_LIMIT` missed:
+   * `resync`, then only the newest page.
+   */
+  Resume: 'resume',
 } as const;
 
 /** Close codes Herald sends (RFC 6455 section 7.4; 4000-4999 are application codes). */

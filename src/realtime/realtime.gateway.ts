@@ -16,11 +16,13 @@ import { HERALD_CONFIG } from '../config/config.module';
 import { HeraldConfig } from '../config/herald.config';
 import { RoomRefDto, RoomSendDto } from '../rooms/rooms.dto';
 import { MAX_ROOMS_PER_SOCKET, RoomsError } from '../rooms/rooms.errors';
+import { NotificationsService } from '../notifications/notifications.service';
 import { RoomsService } from '../rooms/rooms.service';
 import { Connection } from './connection';
 import { ConnectionRegistry } from './connection.registry';
-import { ClientEvent, CloseCode, encodeFrame, ErrorCode, ServerEvent, WS_PATH } from './protocol';
-import { principalOf } from './upgrade-authenticator';
+import { ClientEvent, CloseCode, encodeFrame, ErrorCode, RESUME_LIMIT, ServerEvent, WS_PATH } from './protocol';
+import { ResumeDto } from './resume.dto';
+import { principalOf, resumeCursorOf } from './upgrade-authenticator';
 import { WsConnectionGuard } from './ws-connection.guard';
 import { WsErrorFilter } from './ws-error.filter';
 
@@ -61,6 +63,7 @@ export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnGa
     private readonly registry: ConnectionRegistry,
     @Inject(HERALD_CONFIG) private readonly config: HeraldConfig,
     private readonly rooms: RoomsService,
+    private readonly notifications: NotificationsService,
   ) {}
 
   afterInit(_server: WebSocketServer): void {
@@ -93,6 +96,35 @@ export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnGa
       return;
     }
     connection.send(encodeFrame(ServerEvent.Ready, { user: principal.sub }));
+    const since = resumeCursorOf(request);
+    if (since === undefined) return;
+    try {
+      await this.resume(connection, since);
+    } catch (error) {
+      // A client that asked to resume must not silently miss what it asked for: let it reconnect and ask again.
+      this.logger.warn(`resuming ${principal.sub} failed: ${(error as Error).message}`);
+      socket.close(CloseCode.TryAgainLater, 'resume failed');
+    }
+  }
+
+  /** `resume {since}`: replays the caller's notifications above `since`, in id order, then `resumed`. */
+  @SubscribeMessage(ClientEvent.Resume)
+  async resumeFrom(@ConnectedSocket() socket: WebSocket, @MessageBody() body: ResumeDto): Promise<void> {
+    await this.resume(this.connectionOf(socket), body.since);
+  }
+
+  /**
+   * Sends what the user missed since `since` (oldest first; `resync` and
+   * the newest page when more than `RESUME_LIMIT`), then `resumed`. Live
+   * notifications arriving meanwhile follow the replay, each id once.
+   */
+  private resume(connection: Connection, since: string): Promise<void> {
+    return connection.replay(async () => {
+      const { items, truncated } = await this.notifications.missedSince(connection.principal.sub, since, RESUME_LIMIT);
+      if (truncated) connection.send(encodeFrame(ServerEvent.Resync, { since, limit: RESUME_LIMIT }));
+      for (const item of items) connection.sendReplayed(item.id, encodeFrame(ServerEvent.Notification, item));
+      connection.send(encodeFrame(ServerEvent.Resumed, { since, count: items.length }));
+    });
   }
 
   async handleDisconnect(socket: WebSocket): Promise<void> {

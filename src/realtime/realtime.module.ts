@@ -1,12 +1,13 @@
 import { Module } from '@nestjs/common';
 import { AuthModule } from '../auth/auth.module';
+import { NotificationsModule } from '../notifications/notifications.module';
 import { RoomsModule } from '../rooms/rooms.module';
 import { ConnectionRegistry } from './connection.registry';
 import { RealtimeGateway } from './realtime.gateway';
 import { WsConnectionGuard } from './ws-connection.guard';
 
 @Module({
-  imports: [AuthModule, RoomsModule],
+  imports: [AuthModule, NotificationsModule, RoomsModule],
   providers: [RealtimeGateway, ConnectionRegistry, WsConnectionGuard],
   exports: [ConnectionRegistry],
 })

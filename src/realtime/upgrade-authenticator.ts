@@ -2,7 +2,7 @@ import { IncomingMessage } from 'node:http';
 import { Logger } from '@nestjs/common';
 import { Principal } from '../auth/principal';
 import { InvalidTokenError, TokenRules } from '../auth/token-rules';
-import { ACCESS_TOKEN_PARAM } from './protocol';
+import { ACCESS_TOKEN_PARAM, isNotificationId, RESUME_PARAM } from './protocol';
 
 /** Outcome of checking an upgrade request. */
 export type UpgradeDecision =
@@ -10,17 +10,25 @@ export type UpgradeDecision =
   | { ok: false; status: 400 | 401 | 403; reason: string };
 
 const principals = new WeakMap<IncomingMessage, Principal>();
+const resumeCursors = new WeakMap<IncomingMessage, string>();
 
 /** The principal the upgrade check attached to an accepted request. */
 export function principalOf(request: IncomingMessage): Principal | undefined {
   return principals.get(request);
 }
 
+/** The `since` cursor of an accepted request, when it asked to resume. */
+export function resumeCursorOf(request: IncomingMessage): string | undefined {
+  return resumeCursors.get(request);
+}
+
 /**
  * Decides every WebSocket upgrade before a socket exists: the Origin
  * (403 when a browser origin is not allowed), then the bearer token from
  * `Authorization: Bearer` (RFC 6750 2.1) or `?access_token=` (RFC 6750 2.3),
- * verified by the shared `TokenRules` (401 when missing or invalid).
+ * verified by the shared `TokenRules` (401 when missing or invalid). An
+ * optional `?since=<notification id>` asks for a resume (400 when it is not
+ * a decimal id).
  */
 export class UpgradeAuthenticator {
   private readonly logger = new Logger('UpgradeAuthenticator');
@@ -43,6 +51,10 @@ export class UpgradeAuthenticator {
       return { ok: false, status: 400, reason: 'token sent by more than one method (RFC 6750 section 2)' };
     }
     if (queryTokens.length > 1) return { ok: false, status: 400, reason: 'more than one access_token' };
+    const since = url.searchParams.getAll(RESUME_PARAM);
+    if (since.length > 1 || (since.length === 1 && !isNotificationId(since[0]))) {
+      return { ok: false, status: 400, reason: 'since must be one notification id (a decimal string)' };
+    }
     let token: string | undefined = queryTokens[0];
     if (header !== undefined) {
       // The scheme is case-insensitive (RFC 7235 2.1), as passport-jwt treats it on REST.
@@ -54,6 +66,7 @@ export class UpgradeAuthenticator {
     try {
       const principal = this.rules.verify(token);
       principals.set(request, principal);
+      if (since.length === 1) resumeCursors.set(request, since[0]);
       return { ok: true, principal };
     } catch (error) {
       if (!(error instanceof InvalidTokenError)) throw error;

@@ -13,6 +13,8 @@ export interface ConnectOptions {
   headers?: Record<string, string>;
   /** Answer server pings (default true); false simulates a dead peer. */
   autoPong?: boolean;
+  /** Sent as `?since=`: resume after this notification id. */
+  since?: string;
 }
 
 /**
@@ -47,11 +49,13 @@ export class TestClient {
 
   /** Opens a socket without waiting for anything. */
   static open(wsUrl: string, options: ConnectOptions = {}): TestClient {
-    const url = options.queryToken ? `${wsUrl}?access_token=${encodeURIComponent(options.queryToken)}` : wsUrl;
+    const url = new URL(wsUrl);
+    if (options.queryToken) url.searchParams.set('access_token', options.queryToken);
+    if (options.since !== undefined) url.searchParams.set('since', options.since);
     const headers: Record<string, string> = { ...(options.headers ?? {}) };
     if (options.token) headers.authorization = `Bearer ${options.token}`;
     const clientOptions: ClientOptions = { headers, autoPong: options.autoPong ?? true };
-    return new TestClient(new WebSocket(url, clientOptions));
+    return new TestClient(new WebSocket(url.toString(), clientOptions));
   }
 
   /**
