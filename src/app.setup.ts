@@ -2,6 +2,7 @@ import { INestApplication, Logger, LogLevel, ValidationPipe } from '@nestjs/comm
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { TokenRules } from './auth/token-rules';
 import { jsonBodyParser } from './common/json-body-parser';
+import { DatabaseUnavailableFilter } from './common/database-unavailable.filter';
 import { DomainErrorFilter } from './common/domain-error.filter';
 import { HERALD_CONFIG } from './config/config.module';
 import { HeraldConfig } from './config/herald.config';
@@ -35,7 +36,8 @@ export function configureApp(app: INestApplication): void {
       stopAtFirstError: false,
     }),
   );
-  app.useGlobalFilters(new DomainErrorFilter());
+  // The catch-all goes first so that the specific filter after it wins for its type.
+  app.useGlobalFilters(new DatabaseUnavailableFilter(app.getHttpAdapter()), new DomainErrorFilter());
   app.useWebSocketAdapter(
     new HeraldWsAdapter(app, new UpgradeAuthenticator(app.get(TokenRules), config.realtime.allowedOrigins)),
   );

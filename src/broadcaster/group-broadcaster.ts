@@ -34,6 +34,14 @@ export interface GroupBroadcaster {
 
   /** Answers when the transport is reachable, for readiness checks. */
   ping(): Promise<void>;
+
+  /**
+   * Registers a listener called each time the transport recovers from an
+   * interruption during which frames published to this instance's groups
+   * may have been lost (its subscriptions are back in place when it runs):
+   * subscribers catch up from the database.
+   */
+  onResubscribed(listener: () => void): void;
 }
 
 /** Injection token for the `GroupBroadcaster` in use. */

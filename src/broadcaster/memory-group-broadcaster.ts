@@ -21,4 +21,7 @@ export class MemoryGroupBroadcaster implements GroupBroadcaster {
   }
 
   async ping(): Promise<void> {}
+
+  /** In-process delivery is never interrupted: the listener is never called. */
+  onResubscribed(_listener: () => void): void {}
 }

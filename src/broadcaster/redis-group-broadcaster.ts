@@ -26,6 +26,9 @@ export class RedisGroupBroadcaster implements GroupBroadcaster {
   private readonly logger = new Logger(RedisGroupBroadcaster.name);
   /** Settles when the publisher's first connection attempt ends (or after FIRST_CONNECT_WAIT_MS); never rejects. */
   private readonly firstConnection: Promise<void>;
+  private readonly resubscribedListeners: Array<() => void> = [];
+  /** The subscriber connection dropped since it was last ready: messages may have been missed. */
+  private subscriberInterrupted = false;
 
   constructor(config: RedisConfig) {
     this.channelPrefix = `${config.prefix}group:`;
@@ -60,6 +63,14 @@ export class RedisGroupBroadcaster implements GroupBroadcaster {
         down = false;
       });
     }
+    this.subscriber.on('close', () => {
+      this.subscriberInterrupted = true;
+    });
+    this.subscriber.on('ready', () => {
+      if (!this.subscriberInterrupted) return;
+      this.subscriberInterrupted = false;
+      void this.resubscribed();
+    });
     this.subscriber.on('messageBuffer', (channel: Buffer, message: Buffer) => {
       this.subscribers.deliver(channel.toString('utf8').slice(this.channelPrefix.length), message);
     });
@@ -86,6 +97,27 @@ export class RedisGroupBroadcaster implements GroupBroadcaster {
       this.pendingSubscriptions.delete(group);
       await this.subscriber.unsubscribe(this.channelPrefix + group);
     }
+  }
+
+  onResubscribed(listener: () => void): void {
+    this.resubscribedListeners.push(listener);
+  }
+
+  /**
+   * After a reconnect: makes sure every channel is subscribed again
+   * (ioredis re-subscribes by itself; this waits until Redis confirmed),
+   * then tells the listeners to catch up on what the outage lost.
+   */
+  private async resubscribed(): Promise<void> {
+    const channels = this.subscribers.groupNames().map((group) => this.channelPrefix + group);
+    try {
+      if (channels.length > 0) await this.subscriber.subscribe(...channels);
+    } catch (error) {
+      // The connection dropped again; its next 'ready' retries.
+      this.logger.warn(`re-subscribing after a reconnect failed: ${(error as Error).message}`);
+      return;
+    }
+    for (const listener of this.resubscribedListeners) listener();
   }
 
   async ping(): Promise<void> {

@@ -28,6 +28,11 @@ export class SubscriberRegistry {
     return true;
   }
 
+  /** Every group with a local subscriber. */
+  groupNames(): string[] {
+    return [...this.groups.keys()];
+  }
+
   has(group: string): boolean {
     return this.groups.has(group);
   }

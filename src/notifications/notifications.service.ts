@@ -126,6 +126,11 @@ export class NotificationsService {
     return { items: newest.items.reverse(), truncated: true };
   }
 
+  /** The newest notification id the relay has published (see `OutboxStore.position`). */
+  relayedPosition(): Promise<string> {
+    return this.outbox.position();
+  }
+
   unreadCount(userId: string): Promise<number> {
     return this.store.unreadCount(userId);
   }

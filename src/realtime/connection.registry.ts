@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import WebSocket from 'ws';
 import { GROUP_BROADCASTER, GroupBroadcaster } from '../broadcaster/group-broadcaster';
-import { Connection } from './connection';
+import { Connection, HighWater } from './connection';
 
 /**
  * This instance's open connections and their group memberships, kept in
@@ -11,6 +11,8 @@ import { Connection } from './connection';
 @Injectable()
 export class ConnectionRegistry {
   private readonly connections = new Map<WebSocket, Connection>();
+  /** Newest notification id sent on this instance; see `HighWater`. */
+  readonly highWater = new HighWater();
 
   constructor(@Inject(GROUP_BROADCASTER) private readonly broadcaster: GroupBroadcaster) {}
 

@@ -6,6 +6,19 @@ import { compareIds } from '../common/notification-id';
 import { notificationIdOf } from '../common/server-frame';
 import { CloseCode } from './protocol';
 
+/**
+ * The newest notification id any socket of this instance was sent (or the
+ * relay's position at start-up): where a socket that never got a
+ * notification of its own catches up from after a broadcaster outage.
+ */
+export class HighWater {
+  id = '0';
+
+  raise(id: string): void {
+    if (compareIds(id, this.id) > 0) this.id = id;
+  }
+}
+
 /** Longest delay `setTimeout` accepts (about 24.8 days). */
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
@@ -36,11 +49,22 @@ export class Connection {
   private heldBytes = 0;
   private expiryTimer?: NodeJS.Timeout;
 
+  /** Where this socket would resume from: the newest id it was sent, else the instance's high water when it connected. */
+  private readonly connectedAt: string;
+
   constructor(
     readonly socket: WebSocket,
     readonly principal: Principal,
     private readonly maxBufferedBytes: number,
-  ) {}
+    private readonly highWater: HighWater,
+  ) {
+    this.connectedAt = highWater.id;
+  }
+
+  /** The id to catch up from after frames may have been lost. */
+  get resumeCursor(): string {
+    return this.lastNotificationId ?? this.connectedAt;
+  }
 
   /**
    * Writes one shared frame buffer as a text frame. A socket whose unsent
@@ -104,6 +128,7 @@ export class Connection {
   private advance(id: string): boolean {
     if (this.lastNotificationId !== null && compareIds(id, this.lastNotificationId) <= 0) return false;
     this.lastNotificationId = id;
+    this.highWater.raise(id);
     return true;
   }
 

@@ -11,6 +11,7 @@ import {
   WsException,
 } from '@nestjs/websockets';
 import WebSocket, { WebSocketServer } from 'ws';
+import { GROUP_BROADCASTER, GroupBroadcaster } from '../broadcaster/group-broadcaster';
 import { broadcastGroup, roomGroup, userGroup } from '../broadcaster/groups';
 import { HERALD_CONFIG } from '../config/config.module';
 import { HeraldConfig } from '../config/herald.config';
@@ -43,6 +44,8 @@ import { WsErrorFilter } from './ws-error.filter';
  */
 /** How long a new socket may wait for its group subscriptions before it is closed with 1013, in ms. */
 const SUBSCRIBE_TIMEOUT_MS = 5_000;
+/** Sockets caught up at once after a broadcaster outage. */
+const CATCH_UP_CONCURRENCY = 8;
 
 @WebSocketGateway({ path: WS_PATH })
 @UseGuards(WsConnectionGuard)
@@ -64,11 +67,41 @@ export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnGa
     @Inject(HERALD_CONFIG) private readonly config: HeraldConfig,
     private readonly rooms: RoomsService,
     private readonly notifications: NotificationsService,
+    @Inject(GROUP_BROADCASTER) private readonly broadcaster: GroupBroadcaster,
   ) {}
 
-  afterInit(_server: WebSocketServer): void {
+  async afterInit(_server: WebSocketServer): Promise<void> {
     this.heartbeat = setInterval(() => this.beat(), this.config.realtime.heartbeatMs);
     this.heartbeat.unref();
+    this.broadcaster.onResubscribed(() => void this.catchUpAll());
+    try {
+      this.registry.highWater.raise(await this.notifications.relayedPosition());
+    } catch (error) {
+      this.logger.warn(`reading the relay position failed; sockets catch up from their own ids only: ${(error as Error).message}`);
+    }
+  }
+
+  /**
+   * After a broadcaster outage, every open socket may have missed frames:
+   * replay each one's notifications from the newest id it was sent, a few
+   * sockets at a time.
+   */
+  private async catchUpAll(): Promise<void> {
+    const connections = [...this.registry.values()];
+    this.logger.log(`broadcaster reconnected: catching up ${connections.length} sockets from the database`);
+    const next = connections.values();
+    const worker = async () => {
+      for (const connection of next) {
+        if (connection.socket.readyState !== WebSocket.OPEN) continue;
+        try {
+          await this.resume(connection, connection.resumeCursor);
+        } catch (error) {
+          this.logger.warn(`catching up ${connection.principal.sub} failed: ${(error as Error).message}`);
+          connection.socket.close(CloseCode.TryAgainLater, 'catch-up failed');
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: CATCH_UP_CONCURRENCY }, worker));
   }
 
   async handleConnection(socket: WebSocket, request: IncomingMessage): Promise<void> {
@@ -78,7 +111,7 @@ export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnGa
       socket.close(CloseCode.PolicyViolation, 'unauthenticated');
       return;
     }
-    const connection = new Connection(socket, principal, this.config.realtime.maxBufferedBytes);
+    const connection = new Connection(socket, principal, this.config.realtime.maxBufferedBytes, this.registry.highWater);
     this.registry.add(connection);
     socket.on('pong', () => {
       connection.alive = true;

@@ -1,0 +1,38 @@
+import { ArgumentsHost, Catch, HttpStatus, Logger } from '@nestjs/common';
+import { BaseExceptionFilter } from '@nestjs/core';
+import { Response } from 'express';
+import { isDatabaseUnavailable } from '../database/database-errors';
+
+/** Seconds a client should wait before retrying while the database is down (`Retry-After`, RFC 9110 10.2.3). */
+const RETRY_AFTER_SECONDS = 5;
+
+/**
+ * Answers 503 Service Unavailable with `Retry-After` when a request failed
+ * because the database cannot be reached, in NestJS's error shape with
+ * code `database_unavailable`; nothing was stored, so the request is safe
+ * to retry (with its `Idempotency-Key`). Every other error goes on to
+ * Nest's own handling.
+ */
+@Catch()
+export class DatabaseUnavailableFilter extends BaseExceptionFilter {
+  private readonly logger = new Logger(DatabaseUnavailableFilter.name);
+  private lastLogged = 0;
+
+  override catch(error: unknown, host: ArgumentsHost): void {
+    if (host.getType() !== 'http' || !isDatabaseUnavailable(error)) {
+      super.catch(error, host);
+      return;
+    }
+    // One line per outage second, not per request.
+    if (Date.now() - this.lastLogged > 1_000) {
+      this.lastLogged = Date.now();
+      this.logger.warn(`database unavailable: ${(error as Error).message}`);
+    }
+    host
+      .switchToHttp()
+      .getResponse<Response>()
+      .status(HttpStatus.SERVICE_UNAVAILABLE)
+      .setHeader('Retry-After', String(RETRY_AFTER_SECONDS))
+      .json({ statusCode: 503, message: 'database unavailable; retry later', error: 'Service Unavailable', code: 'database_unavailable' });
+  }
+}
