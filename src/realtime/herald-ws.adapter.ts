@@ -5,6 +5,7 @@ import { MessageMappingProperties } from '@nestjs/websockets';
 import { EMPTY, Observable, isObservable } from 'rxjs';
 import WebSocket, { RawData, ServerOptions, WebSocketServer } from 'ws';
 import { CloseCode, encodeFrame, ErrorCode, isFrameError, MAX_FRAME_BYTES, parseClientFrame, ServerEvent } from './protocol';
+import { ShutdownState } from './shutdown-state';
 import { UpgradeAuthenticator } from './upgrade-authenticator';
 
 type VerifyClientCallback = (result: boolean, code?: number, message?: string, headers?: Record<string, string>) => void;
@@ -14,12 +15,17 @@ const CLOSE_GRACE_MS = 2_000;
 
 const REASONS: Record<number, string> = { 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden' };
 
+/** `Retry-After` (seconds) on upgrades refused while shutting down. */
+const DRAINING_RETRY_AFTER_S = 1;
+
 /**
  * The only code that configures `ws`. On top of Nest's `WsAdapter` it:
  * refuses unauthenticated or cross-origin upgrades before a socket exists
  * (`verifyClient`: 401 / 403 / 400), caps frames at 64 KiB (1009 above),
  * keeps permessage-deflate off, and answers malformed frames and unknown
- * events with an `error` frame instead of dropping them.
+ * events with an `error` frame instead of dropping them. Once shutdown
+ * begins it refuses new upgrades with 503, and closes open sockets with
+ * 1001 so their clients reconnect (and resume) on another instance.
  */
 export class HeraldWsAdapter extends WsAdapter {
   private readonly log = new Logger(HeraldWsAdapter.name);
@@ -27,6 +33,7 @@ export class HeraldWsAdapter extends WsAdapter {
   constructor(
     app: INestApplicationContext,
     private readonly authenticator: UpgradeAuthenticator,
+    private readonly shutdown: ShutdownState,
   ) {
     super(app);
   }
@@ -37,6 +44,7 @@ export class HeraldWsAdapter extends WsAdapter {
       maxPayload: MAX_FRAME_BYTES,
       perMessageDeflate: false,
       verifyClient: (info: { req: IncomingMessage }, done: VerifyClientCallback) => {
+        if (this.shutdown.draining) return done(false, 503, 'Service Unavailable', { 'Retry-After': String(DRAINING_RETRY_AFTER_S) });
         const decision = this.authenticator.decide(info.req);
         if (decision.ok) return done(true);
         const headers: Record<string, string> =

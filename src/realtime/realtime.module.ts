@@ -4,11 +4,12 @@ import { NotificationsModule } from '../notifications/notifications.module';
 import { RoomsModule } from '../rooms/rooms.module';
 import { ConnectionRegistry } from './connection.registry';
 import { RealtimeGateway } from './realtime.gateway';
+import { ShutdownState } from './shutdown-state';
 import { WsConnectionGuard } from './ws-connection.guard';
 
 @Module({
   imports: [AuthModule, NotificationsModule, RoomsModule],
-  providers: [RealtimeGateway, ConnectionRegistry, WsConnectionGuard],
-  exports: [ConnectionRegistry],
+  providers: [RealtimeGateway, ConnectionRegistry, WsConnectionGuard, ShutdownState],
+  exports: [ConnectionRegistry, ShutdownState],
 })
 export class RealtimeModule {}
