@@ -1,0 +1,86 @@
+/**
+ * Turns server frames into one readable terminal line each. Everything
+ * that came from the server or a user is passed through `sanitize`, so a
+ * message cannot move the cursor, recolour or clear the terminal.
+ */
+
+import { ServerEvent } from '../realtime/protocol';
+
+type Data = Record<string, unknown>;
+
+const CONTROL = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g;
+const NAMED: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
+
+/** Replaces control characters (C0, DEL, C1, bidi overrides) with visible escapes. */
+export function sanitize(text: string): string {
+  return text.replace(CONTROL, (char) => NAMED[char] ?? `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
+/** `[HH:MM:SS]` in local time, of `at` when it is an ISO-8601 string, else of now. */
+export function stamp(at?: unknown, now: Date = new Date()): string {
+  const parsed = typeof at === 'string' ? new Date(at) : now;
+  const time = Number.isNaN(parsed.getTime()) ? now : parsed;
+  const two = (n: number) => String(n).padStart(2, '0');
+  return `[${two(time.getHours())}:${two(time.getMinutes())}:${two(time.getSeconds())}]`;
+}
+
+/** A line stamped with `at` (or now), sanitized. */
+export function line(text: string, at?: unknown): string {
+  return `${stamp(at)} ${sanitize(text)}`;
+}
+
+const str = (value: unknown): string => (typeof value === 'string' ? value : JSON.stringify(value) ?? '?');
+const asData = (value: unknown): Data => (typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Data) : {});
+const plural = (count: number, noun: string) => `${count} ${noun}${count === 1 ? '' : 's'}`;
+
+/** `lobby <alice> hello`, stamped with the message's `createdAt`. */
+export function roomMessageLine(value: unknown): string {
+  const m = asData(value);
+  return line(`${str(m.room)} <${str(m.sender)}> ${str(m.text)}`, m.createdAt);
+}
+
+/** `notification #42 invoice.paid from billing {"invoice":"INV-7"}`, stamped with its `createdAt`. */
+export function notificationLine(value: unknown): string {
+  const n = asData(value);
+  const actor = typeof n.actor === 'string' ? ` from ${n.actor}` : '';
+  const payload = Object.keys(asData(n.payload)).length > 0 ? ` ${JSON.stringify(n.payload)}` : '';
+  return line(`notification #${str(n.id)} ${str(n.type)}${actor}${payload}`, n.createdAt);
+}
+
+/** The summary after a `room.joined` (its history is printed line by line before it). */
+export function joinedLine(value: unknown): string {
+  const d = asData(value);
+  const members = Array.isArray(d.members) ? d.members.map(str) : [];
+  return line(`joined ${str(d.room)}: ${plural(members.length, 'member')}: ${members.join(', ')}`);
+}
+
+/** One line for every other server event; unknown events print as `<event> <data>`. */
+export function eventLine(event: string, value: unknown): string {
+  const d = asData(value);
+  switch (event) {
+    case ServerEvent.Ready:
+      return line(`connected as ${str(d.user)}`);
+    case ServerEvent.Notification:
+      return notificationLine(value);
+    case ServerEvent.NotificationRead:
+      return d.all === true
+        ? line('all notifications marked read (on another device)')
+        : line(`marked read (on another device): ${(Array.isArray(d.ids) ? d.ids : []).map((id) => `#${str(id)}`).join(', ')}`);
+    case ServerEvent.RoomMessage:
+      return roomMessageLine(value);
+    case ServerEvent.RoomJoined:
+      return joinedLine(value);
+    case ServerEvent.RoomPresence:
+      return line(`${str(d.room)}: ${str(d.user)} ${str(d.state)}`);
+    case ServerEvent.Error:
+      return line(`error ${str(d.code)}: ${str(d.message)}`);
+    case ServerEvent.Resync:
+      return line(
+        `older notifications were skipped: more than ${str(d.limit)} arrived after #${str(d.since)}; page GET /notifications to see them`,
+      );
+    case ServerEvent.Resumed:
+      return line(`resumed after #${str(d.since)}: ${Number(d.count) > 0 ? `${plural(Number(d.count), 'missed notification')} replayed` : 'nothing missed'}`);
+    default:
+      return line(`${event} ${JSON.stringify(value) ?? ''}`);
+  }
+}
