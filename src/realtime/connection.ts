@@ -46,6 +46,7 @@ export class Connection {
   /** Live notification frames held back while a replay runs, else null. */
   private held: Buffer[] | null = null;
   private replays: Promise<void> = Promise.resolve();
+  private sends: Promise<unknown> = Promise.resolve();
   private heldBytes = 0;
   private expiryTimer?: NodeJS.Timeout;
 
@@ -114,6 +115,17 @@ export class Connection {
   /** Sends one replayed notification unless this socket already had it. */
   sendReplayed(id: string, frame: string): void {
     if (this.advance(id)) this.send(frame);
+  }
+
+  /**
+   * Runs `work` after this socket's earlier `inOrder` work settled, so a
+   * client's messages are stored in the order it sent them although Nest
+   * runs message handlers concurrently.
+   */
+  inOrder<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.sends.then(work);
+    this.sends = run.catch(() => undefined);
+    return run;
   }
 
   /** Ends a replay: held live notifications follow, repeats dropped. */

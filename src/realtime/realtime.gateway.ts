@@ -206,7 +206,7 @@ export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnGa
   async sendToRoom(@ConnectedSocket() socket: WebSocket, @MessageBody() body: RoomSendDto): Promise<void> {
     const connection = this.connectionOf(socket);
     if (!connection.rooms.has(body.room)) throw RoomsError.notJoined(body.room);
-    await this.rooms.postMessage(body.room, connection.principal.sub, body.text);
+    await connection.inOrder(() => this.rooms.postMessage(body.room, connection.principal.sub, body.text));
   }
 
   /** The guard already checked the socket is registered. */

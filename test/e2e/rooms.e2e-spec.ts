@@ -56,6 +56,22 @@ describe('rooms', () => {
     expect(history.body).toEqual({ items: [], nextCursor: null });
   });
 
+  it('stores and delivers one socket\'s room.send frames in the order it sent them', async () => {
+    const room = unique('room');
+    const [sender, reader] = await Promise.all([connect(unique('alice')), connect(unique('bob'))]);
+    await join(sender, room);
+    await join(reader, room);
+    const texts = Array.from({ length: 30 }, (_, i) => `line ${i}`);
+
+    for (const text of texts) sender.send({ event: 'room.send', data: { room, text } });
+
+    await reader.next('room.message', (m) => m.text === texts[texts.length - 1] && reader.all('room.message').length === texts.length);
+    const received = reader.all('room.message');
+    expect(received.map((m: any) => m.text)).toEqual(texts);
+    const ids = received.map((m: any) => BigInt(m.id));
+    expect([...ids].sort((a, b) => (a < b ? -1 : 1))).toEqual(ids);
+  });
+
   it('broadcasts room.send to every member, the sender included, and not to a non-member', async () => {
     const room = unique('room');
     const alice = unique('alice');
