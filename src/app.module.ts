@@ -8,6 +8,7 @@ import { HealthModule } from './health/health.module';
 import { NotificationsModule } from './notifications/notifications.module';
 import { RealtimeModule } from './realtime/realtime.module';
 import { RoomsModule } from './rooms/rooms.module';
+import { WebModule } from './web/web.module';
 
 /** The whole service, built from one validated config. */
 @Module({})
@@ -24,6 +25,7 @@ export class AppModule {
         RoomsModule,
         RealtimeModule,
         HealthModule,
+        WebModule,
       ],
     };
   }
