@@ -42,6 +42,13 @@ export interface GroupBroadcaster {
    * subscribers catch up from the database.
    */
   onResubscribed(listener: () => void): void;
+
+  /**
+   * Registers a listener called, synchronously with the event, when the
+   * transport loses this instance's subscriptions (frames published from
+   * then on may not arrive until `onResubscribed` listeners run).
+   */
+  onInterrupted(listener: () => void): void;
 }
 
 /** Injection token for the `GroupBroadcaster` in use. */

@@ -24,4 +24,7 @@ export class MemoryGroupBroadcaster implements GroupBroadcaster {
 
   /** In-process delivery is never interrupted: the listener is never called. */
   onResubscribed(_listener: () => void): void {}
+
+  /** In-process delivery is never interrupted: the listener is never called. */
+  onInterrupted(_listener: () => void): void {}
 }

@@ -27,6 +27,7 @@ export class RedisGroupBroadcaster implements GroupBroadcaster {
   /** Settles when the publisher's first connection attempt ends (or after FIRST_CONNECT_WAIT_MS); never rejects. */
   private readonly firstConnection: Promise<void>;
   private readonly resubscribedListeners: Array<() => void> = [];
+  private readonly interruptedListeners: Array<() => void> = [];
   /** The subscriber connection dropped since it was last ready: messages may have been missed. */
   private subscriberInterrupted = false;
 
@@ -64,7 +65,9 @@ export class RedisGroupBroadcaster implements GroupBroadcaster {
       });
     }
     this.subscriber.on('close', () => {
+      if (this.subscriberInterrupted) return;
       this.subscriberInterrupted = true;
+      for (const listener of this.interruptedListeners) listener();
     });
     this.subscriber.on('ready', () => {
       if (!this.subscriberInterrupted) return;
@@ -101,6 +104,10 @@ export class RedisGroupBroadcaster implements GroupBroadcaster {
 
   onResubscribed(listener: () => void): void {
     this.resubscribedListeners.push(listener);
+  }
+
+  onInterrupted(listener: () => void): void {
+    this.interruptedListeners.push(listener);
   }
 
   /**

@@ -18,7 +18,7 @@ export class NotificationFrames {
   private suffix = '';
 
   encode(row: Notification): string {
-    const key = `${row.type}\n${row.actor ?? ''}\n${row.actor === null}\n${row.createdAt.getTime()}\n${row.readAt?.getTime() ?? ''}\n${row.payload}`;
+    const key = JSON.stringify([row.type, row.actor, row.createdAt.getTime(), row.readAt?.getTime() ?? null, row.payload]);
     if (key !== this.key) {
       const template = encodeFrame(ServerEvent.Notification, { ...toNotificationView(row), id: ID_MARK });
       const at = template.indexOf(ESCAPED_ID_MARK);

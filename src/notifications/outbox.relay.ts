@@ -23,6 +23,10 @@ const MAX_BACKOFF_MS = 5_000;
  * inserting in the gap are waited for with a locking read first.
  */
 export const GAP_GRACE_MS = 2_000;
+/** Retry delay once a gap's rows and entry are known to have committed, in ms. */
+const GAP_RECHECK_MS = 1;
+/** Retry delay while a gap holds rows with no outbox entry, in ms. */
+const FOREIGN_ROWS_RECHECK_MS = 250;
 
 type RunOutcome =
   | { kind: 'idle' }
@@ -57,8 +61,10 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
   private readonly gapGraceMs: number;
   private running: Promise<void> | null = null;
   private requested = false;
-  /** A local commit is waiting to be relayed (so a busy cursor is retried soon). */
-  private localWork = false;
+  /** Work is known to be waiting (a local commit, a full batch, a gap): a busy cursor is retried soon. */
+  private pendingWork = false;
+  /** The next run also clears entries that committed below the cursor (set by the poll). */
+  private sweepDue = false;
   private stopped = false;
   private failures = 0;
   private retryTimer?: NodeJS.Timeout;
@@ -75,7 +81,10 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
   }
 
   onApplicationBootstrap(): void {
-    this.pollTimer = setInterval(() => this.kick(false), POLL_MS);
+    this.pollTimer = setInterval(() => {
+      this.sweepDue = true;
+      this.kick(false);
+    }, POLL_MS);
     this.pollTimer.unref();
     this.kick(false);
   }
@@ -93,9 +102,11 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
   kick(local = true): void {
     if (this.stopped) return;
     this.requested = true;
-    if (local) this.localWork = true;
+    if (local) this.pendingWork = true;
     this.running ??= this.loop().finally(() => {
       this.running = null;
+      // A kick that landed between the loop's last check and here would otherwise wait for the poll.
+      if (this.requested && !this.stopped) this.kick(false);
     });
   }
 
@@ -103,7 +114,7 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
   async drain(): Promise<void> {
     clearInterval(this.pollTimer);
     clearTimeout(this.retryTimer);
-    if (!this.stopped && this.localWork) this.kick();
+    if (!this.stopped && this.pendingWork) this.kick();
     this.stopped = true;
     await this.running;
   }
@@ -113,7 +124,9 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
       this.requested = false;
       let outcome: RunOutcome;
       try {
-        outcome = await this.transactions.run((manager) => this.relayBatch(manager));
+        const sweep = this.sweepDue;
+        this.sweepDue = false;
+        outcome = await this.transactions.run((manager) => this.relayBatch(manager, sweep));
       } catch (error) {
         this.failures++;
         const delay = Math.min(MAX_BACKOFF_MS, 250 * 2 ** (this.failures - 1));
@@ -125,9 +138,15 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
       }
       if (this.failures > 0) this.logger.log(`relaying notifications recovered after ${this.failures} failed attempts`);
       this.failures = 0;
-      if (outcome.kind === 'more') this.requested = true;
-      else if (outcome.kind === 'gap') this.retryIn(outcome.retryInMs);
-      else if (outcome.kind === 'busy' && this.localWork) this.retryIn(BUSY_RETRY_MS);
+      if (outcome.kind === 'more') {
+        this.requested = true;
+        this.pendingWork = true;
+      } else if (outcome.kind === 'gap') {
+        this.pendingWork = true;
+        this.retryIn(outcome.retryInMs);
+      } else if (outcome.kind === 'busy' && this.pendingWork) {
+        this.retryIn(BUSY_RETRY_MS);
+      }
     }
   }
 
@@ -139,10 +158,11 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
   }
 
   /** One relay transaction: claim the cursor, publish the next contiguous run of entries, move the cursor past them. */
-  private async relayBatch(manager: EntityManager): Promise<RunOutcome> {
+  private async relayBatch(manager: EntityManager, sweep: boolean): Promise<RunOutcome> {
     const cursor = await this.outbox.lockCursor(manager);
     if (cursor === null) return { kind: 'busy' };
-    this.localWork = false;
+    this.pendingWork = false;
+    if (sweep) await this.sweepLate(manager, cursor);
     const entries = await this.outbox.pending(manager, cursor, BATCH_ENTRIES);
     if (entries.length === 0) return { kind: 'idle' };
 
@@ -150,13 +170,8 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
     let rows = 0;
     let outcome: RunOutcome = { kind: entries.length === BATCH_ENTRIES ? 'more' : 'idle' };
     const ready: OutboxEntry[] = [];
-    const late: OutboxEntry[] = [];
     for (const entry of entries) {
       const range = rangeOf(entry);
-      if (range.first <= position) {
-        late.push(entry);
-        continue;
-      }
       if (range.first > position + 1n) {
         const retryInMs = await this.waitForGap(manager, position, range.first);
         if (retryInMs > 0) {
@@ -175,13 +190,22 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
 
     await this.publish(manager, ready.map(rangeOf));
     if (position !== cursor) await this.outbox.moveCursor(manager, position);
-    await this.outbox.remove(manager, [...ready, ...late]);
+    await this.outbox.remove(manager, ready);
     for (const first of this.gaps.keys()) if (first <= position) this.gaps.delete(first);
-    if (late.length > 0) {
-      const ids = late.map((entry) => `${entry.firstId}..${entry.lastId}`).join(', ');
-      this.logger.warn(`ids ${ids} committed after the relay had skipped them as rolled back; they are in the feed but were not pushed live`);
-    }
     return outcome;
+  }
+
+  /**
+   * Entries wholly below the cursor committed after the relay had moved
+   * past their ids as rolled back (see `waitForGap`): they are in the feed
+   * but too late to push in order. Logged and removed.
+   */
+  private async sweepLate(manager: EntityManager, cursor: bigint): Promise<void> {
+    const late = await this.outbox.behind(manager, cursor, BATCH_ENTRIES);
+    if (late.length === 0) return;
+    const ids = late.map((entry) => `${entry.firstId}..${entry.lastId}`).join(', ');
+    this.logger.warn(`notification ids ${ids} committed after the relay had moved past them; they are in the feed but were not pushed live`);
+    await this.outbox.remove(manager, late);
   }
 
   /**
@@ -195,10 +219,17 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
     this.gaps.set(start, seen);
     const age = now - seen;
     if (age < this.gapGraceMs) return this.gapGraceMs - age;
-    // Waits for any transaction still inserting there; rows found mean their entry committed with them.
-    if ((await this.outbox.anyStoredBetween(manager, after, before)) && age < 10 * this.gapGraceMs) return 1;
+    // Waits for any transaction still inserting there. Rows found: their transaction committed, and
+    // so did its outbox entry, which the next run's fresh snapshot sees.
+    if (await this.outbox.anyStoredBetween(manager, after, before)) {
+      if (await this.outbox.anyEntryBetween(manager, after, before)) return GAP_RECHECK_MS;
+      // Rows without an entry were written by something other than Herald: never pushed live.
+      if (age < 10 * this.gapGraceMs) return FOREIGN_ROWS_RECHECK_MS;
+      this.logger.warn(`notification ids between ${after} and ${before} were stored without an outbox entry (not by Herald); they are not pushed live`);
+    } else {
+      this.logger.debug(`notification ids ${start}..${before - 1n} were never committed (rolled back); moving past them`);
+    }
     this.gaps.delete(start);
-    this.logger.debug(`notification ids ${start}..${before - 1n} were never committed (rolled back); moving past them`);
     return 0;
   }
 

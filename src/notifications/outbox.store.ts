@@ -81,6 +81,29 @@ export class OutboxStore {
       .getMany();
   }
 
+  /** Entries wholly at or below `cursor` (committed after the relay moved past them); at most `limit`. */
+  async behind(manager: EntityManager, cursor: bigint, limit: number): Promise<OutboxEntry[]> {
+    return manager
+      .getRepository(OutboxEntry)
+      .createQueryBuilder('e')
+      .where('e.last_id <= :cursor', { cursor: cursor.toString() })
+      .orderBy('e.first_id', 'ASC')
+      .limit(limit)
+      .getMany();
+  }
+
+  /**
+   * Whether an outbox entry starts strictly between `after` and `before`,
+   * read past this transaction's snapshot (a locking read on MySQL).
+   */
+  async anyEntryBetween(manager: EntityManager, after: bigint, before: bigint): Promise<boolean> {
+    const rows = (await manager.query(
+      `SELECT id FROM notification_outbox WHERE first_id > ? AND first_id < ?${this.mysql ? ' LOCK IN SHARE MODE' : ''}`,
+      [after.toString(), before.toString()],
+    )) as unknown[];
+    return rows.length > 0;
+  }
+
   async remove(manager: EntityManager, entries: readonly OutboxEntry[]): Promise<void> {
     if (entries.length === 0) return;
     await manager.getRepository(OutboxEntry).delete(entries.map((entry) => entry.id));

@@ -30,8 +30,16 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
  * Notifications reach a socket in id order (the outbox relay publishes in
  * id order), so the newest id sent is all it takes to drop a repeat: a
  * batch re-published after a relay failure, or a live frame that a resume
- * replay already sent. While a replay runs, live notification frames wait
- * in a buffer and follow it.
+ * replay already sent.
+ *
+ * Live notification frames go through one of three modes:
+ * - `discard` until the socket is ready, and from a broadcaster
+ *   interruption until its catch-up replay starts. Dropping is safe: the
+ *   relay moves its cursor past a frame before any replay that starts
+ *   later reads the cursor, so the replay covers every dropped id.
+ * - `hold` while a replay runs: frames wait in a bounded buffer and follow
+ *   the replay.
+ * - `live` otherwise.
  */
 export class Connection {
   /** Identifies this socket in room presence, across instances. */
@@ -43,14 +51,15 @@ export class Connection {
   alive = true;
   /** Newest notification id sent to this socket; null until the first. */
   private lastNotificationId: string | null = null;
-  /** Live notification frames held back while a replay runs, else null. */
-  private held: Buffer[] | null = null;
+  private mode: 'discard' | 'hold' | 'live' = 'discard';
+  /** Where to catch up from after a broadcaster interruption; null when none is pending. */
+  private interruptedAt: string | null = null;
+  private held: Buffer[] = [];
+  private heldBytes = 0;
   private replays: Promise<void> = Promise.resolve();
   private sends: Promise<unknown> = Promise.resolve();
-  private heldBytes = 0;
   private expiryTimer?: NodeJS.Timeout;
-
-  /** Where this socket would resume from: the newest id it was sent, else the instance's high water when it connected. */
+  /** The instance's high water when this socket connected: its resume point until it is sent a notification. */
   private readonly connectedAt: string;
 
   constructor(
@@ -62,11 +71,6 @@ export class Connection {
     this.connectedAt = highWater.id;
   }
 
-  /** The id to catch up from after frames may have been lost. */
-  get resumeCursor(): string {
-    return this.lastNotificationId ?? this.connectedAt;
-  }
-
   /**
    * Writes one shared frame buffer as a text frame. A socket whose unsent
    * backlog passed the cap is closed with 1013 instead of buffering more,
@@ -76,7 +80,8 @@ export class Connection {
     if (this.socket.readyState !== WebSocket.OPEN) return;
     const id = notificationIdOf(frame);
     if (id !== null) {
-      if (this.held) {
+      if (this.mode === 'discard') return;
+      if (this.mode === 'hold') {
         this.hold(frame);
         return;
       }
@@ -94,6 +99,27 @@ export class Connection {
     if (this.socket.readyState === WebSocket.OPEN) this.socket.send(frame);
   }
 
+  /** Starts live delivery once `ready` was sent, when no replay was asked for. */
+  goLive(): void {
+    if (this.mode === 'discard' && this.interruptedAt === null) this.mode = 'live';
+  }
+
+  /**
+   * The broadcaster lost frames (or may have): drop live notifications
+   * until `catchUpCursor` is taken by a replay, which resends from here.
+   */
+  interrupt(): void {
+    this.interruptedAt ??= this.lastNotificationId ?? this.connectedAt;
+    if (this.mode === 'live') this.mode = 'discard';
+  }
+
+  /** Where a catch-up replay starts, or null when no interruption is pending; clears it. Call inside `replay`. */
+  takeCatchUpCursor(): string | null {
+    const cursor = this.interruptedAt;
+    this.interruptedAt = null;
+    return cursor;
+  }
+
   /**
    * Runs a replay: live notifications are held back while `replay` sends
    * older ones with `sendReplayed`, then follow it. Replays on one socket
@@ -101,7 +127,7 @@ export class Connection {
    */
   replay(replay: () => Promise<void>): Promise<void> {
     const run = this.replays.then(async () => {
-      this.held = [];
+      this.mode = 'hold';
       try {
         await replay();
       } finally {
@@ -112,9 +138,14 @@ export class Connection {
     return run;
   }
 
-  /** Sends one replayed notification unless this socket already had it. */
-  sendReplayed(id: string, frame: string): void {
-    if (this.advance(id)) this.send(frame);
+  /**
+   * Sends one replayed notification unless this socket already had it.
+   * @returns whether it was sent.
+   */
+  sendReplayed(id: string, frame: string): boolean {
+    if (!this.advance(id)) return false;
+    this.send(frame);
+    return true;
   }
 
   /**
@@ -128,11 +159,12 @@ export class Connection {
     return run;
   }
 
-  /** Ends a replay: held live notifications follow, repeats dropped. */
+  /** Ends a replay: held live notifications follow, repeats dropped, unless an interruption is pending. */
   private endReplay(): void {
-    const held = this.held ?? [];
-    this.held = null;
+    const held = this.held;
+    this.held = [];
     this.heldBytes = 0;
+    this.mode = this.interruptedAt === null ? 'live' : 'discard';
     for (const frame of held) this.deliver(frame);
   }
 
@@ -150,7 +182,7 @@ export class Connection {
       this.socket.close(CloseCode.TryAgainLater, 'send buffer full');
       return;
     }
-    this.held?.push(frame);
+    this.held.push(frame);
   }
 
   /** Closes the socket with 4401 when the token's `exp` passes. */

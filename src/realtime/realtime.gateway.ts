@@ -12,6 +12,7 @@ import {
 } from '@nestjs/websockets';
 import WebSocket, { WebSocketServer } from 'ws';
 import { GROUP_BROADCASTER, GroupBroadcaster } from '../broadcaster/group-broadcaster';
+import { compareIds } from '../common/notification-id';
 import { broadcastGroup, roomGroup, userGroup } from '../broadcaster/groups';
 import { HERALD_CONFIG } from '../config/config.module';
 import { HeraldConfig } from '../config/herald.config';
@@ -73,6 +74,9 @@ export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnGa
   async afterInit(_server: WebSocketServer): Promise<void> {
     this.heartbeat = setInterval(() => this.beat(), this.config.realtime.heartbeatMs);
     this.heartbeat.unref();
+    this.broadcaster.onInterrupted(() => {
+      for (const connection of this.registry.values()) connection.interrupt();
+    });
     this.broadcaster.onResubscribed(() => void this.catchUpAll());
     try {
       this.registry.highWater.raise(await this.notifications.relayedPosition());
@@ -83,8 +87,9 @@ export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnGa
 
   /**
    * After a broadcaster outage, every open socket may have missed frames:
-   * replay each one's notifications from the newest id it was sent, a few
-   * sockets at a time.
+   * replay each one's notifications from the newest id it was sent before
+   * the interruption, a few sockets at a time. Until its turn, a socket
+   * drops live notifications (its replay covers them).
    */
   private async catchUpAll(): Promise<void> {
     const connections = [...this.registry.values()];
@@ -94,7 +99,7 @@ export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnGa
       for (const connection of next) {
         if (connection.socket.readyState !== WebSocket.OPEN) continue;
         try {
-          await this.resume(connection, connection.resumeCursor);
+          await this.resume(connection);
         } catch (error) {
           this.logger.warn(`catching up ${connection.principal.sub} failed: ${(error as Error).message}`);
           connection.socket.close(CloseCode.TryAgainLater, 'catch-up failed');
@@ -130,7 +135,10 @@ export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnGa
     }
     connection.send(encodeFrame(ServerEvent.Ready, { user: principal.sub }));
     const since = resumeCursorOf(request);
-    if (since === undefined) return;
+    if (since === undefined) {
+      connection.goLive();
+      return;
+    }
     try {
       await this.resume(connection, since);
     } catch (error) {
@@ -143,20 +151,33 @@ export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnGa
   /** `resume {since}`: replays the caller's notifications above `since`, in id order, then `resumed`. */
   @SubscribeMessage(ClientEvent.Resume)
   async resumeFrom(@ConnectedSocket() socket: WebSocket, @MessageBody() body: ResumeDto): Promise<void> {
-    await this.resume(this.connectionOf(socket), body.since);
+    const connection = this.connectionOf(socket);
+    try {
+      await this.resume(connection, body.since);
+    } catch (error) {
+      // Live frames flowed on after the failed replay: the socket may now lack ids below its watermark.
+      this.logger.warn(`resuming ${connection.principal.sub} failed: ${(error as Error).message}`);
+      socket.close(CloseCode.TryAgainLater, 'resume failed');
+    }
   }
 
   /**
    * Sends what the user missed since `since` (oldest first; `resync` and
-   * the newest page when more than `RESUME_LIMIT`), then `resumed`. Live
-   * notifications arriving meanwhile follow the replay, each id once.
+   * the newest page when more than `RESUME_LIMIT`), then `resumed` with
+   * how many were sent. A pending catch-up (broadcaster interruption)
+   * starts from its own cursor when that is older. Live notifications
+   * arriving meanwhile follow the replay, each id once.
    */
-  private resume(connection: Connection, since: string): Promise<void> {
+  private resume(connection: Connection, requested?: string): Promise<void> {
     return connection.replay(async () => {
+      const pending = connection.takeCatchUpCursor();
+      const since = requested === undefined || (pending !== null && compareIds(pending, requested) < 0) ? pending : requested;
+      if (since === null) return;
       const { items, truncated } = await this.notifications.missedSince(connection.principal.sub, since, RESUME_LIMIT);
       if (truncated) connection.send(encodeFrame(ServerEvent.Resync, { since, limit: RESUME_LIMIT }));
-      for (const item of items) connection.sendReplayed(item.id, encodeFrame(ServerEvent.Notification, item));
-      connection.send(encodeFrame(ServerEvent.Resumed, { since, count: items.length }));
+      let count = 0;
+      for (const item of items) if (connection.sendReplayed(item.id, encodeFrame(ServerEvent.Notification, item))) count++;
+      connection.send(encodeFrame(ServerEvent.Resumed, { since, count }));
     });
   }
 
