@@ -67,6 +67,9 @@ export class Environment {
 
   @IsOptional() @IsIn(['error', 'warn', 'log', 'debug', 'verbose'])
   LOG_LEVEL?: string;
+
+  @IsOptional() @IsInt() @Min(1) @Max(256)
+  HERALD_WORKERS?: number;
 }
 
 /** The variables whose values must never appear in an error message. */
@@ -79,4 +82,5 @@ export const INTEGER_VARIABLES: ReadonlySet<keyof Environment> = new Set([
   'WS_MAX_BUFFERED_BYTES',
   'BODY_LIMIT_BYTES',
   'RATE_LIMIT_PER_MINUTE',
+  'HERALD_WORKERS',
 ]);

@@ -19,6 +19,12 @@ export interface HeraldConfig {
   readonly rateLimitPerMinute: number;
   /** `LOG_LEVEL`: one of error, warn, log, debug, verbose. */
   readonly logLevel: LogLevel;
+  /**
+   * `HERALD_WORKERS` (1-256): worker processes `npm start` forks with
+   * node:cluster, sharing the port. 1 runs the app in this process; more
+   * needs `DATABASE_URL` and `REDIS_URL`.
+   */
+  readonly workers: number;
 }
 
 export type LogLevel = 'error' | 'warn' | 'log' | 'debug' | 'verbose';

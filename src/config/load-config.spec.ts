@@ -181,6 +181,32 @@ describe('loadConfig', () => {
     );
   });
 
+  describe('HERALD_WORKERS', () => {
+    const production = { DATABASE_URL: 'mysql://herald:pw@db:3306/herald', REDIS_URL: 'redis://cache:6379/0' };
+
+    it('runs one process by default', () => {
+      expect(loadConfig({}).workers).toBe(1);
+    });
+
+    it('forks workers with MySQL and Redis', () => {
+      expect(loadConfig({ ...production, HERALD_WORKERS: '4' }).workers).toBe(4);
+    });
+
+    it.each([
+      ['the embedded database and broadcaster', {}],
+      ['the embedded database', { REDIS_URL: production.REDIS_URL }],
+      ['the in-process broadcaster', { DATABASE_URL: production.DATABASE_URL }],
+    ])('refuses more than one worker with %s', (_, env) => {
+      const message = configErrorFor({ ...env, HERALD_WORKERS: '2' }).message;
+      expect(message).toContain('HERALD_WORKERS=2 needs DATABASE_URL and REDIS_URL');
+      expect(message).not.toContain('pw@');
+    });
+
+    it.each(['0', '257', '1.5', 'many'])('throws a ConfigError naming HERALD_WORKERS for %j', (value) => {
+      expect(configErrorFor({ ...production, HERALD_WORKERS: value }).message).toContain('HERALD_WORKERS');
+    });
+  });
+
   it('treats empty-string variables as unset', () => {
     const env = Object.fromEntries(environmentKeys().map((key) => [key, '']));
     expect(loadConfig(env)).toEqual(loadConfig({}));
@@ -205,7 +231,7 @@ describe('.env.example', () => {
   });
 
   it('writes the same defaults as DEFAULTS', () => {
-    const documented = ['PORT', 'HOST', 'SQLITE_PATH', 'REDIS_PREFIX', 'WS_HEARTBEAT_MS', 'WS_MAX_BUFFERED_BYTES', 'BODY_LIMIT_BYTES', 'RATE_LIMIT_PER_MINUTE', 'LOG_LEVEL'] as const;
+    const documented = ['PORT', 'HOST', 'SQLITE_PATH', 'REDIS_PREFIX', 'WS_HEARTBEAT_MS', 'WS_MAX_BUFFERED_BYTES', 'BODY_LIMIT_BYTES', 'RATE_LIMIT_PER_MINUTE', 'LOG_LEVEL', 'HERALD_WORKERS'] as const;
     expect(Object.keys(DEFAULTS).sort()).toEqual([...documented].sort());
     for (const key of documented) {
       expect({ key, value: values.get(key) }).toEqual({ key, value: String(DEFAULTS[key]) });

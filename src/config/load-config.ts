@@ -26,6 +26,7 @@ export const DEFAULTS = {
   BODY_LIMIT_BYTES: 2_097_152,
   RATE_LIMIT_PER_MINUTE: 6_000,
   LOG_LEVEL: 'log',
+  HERALD_WORKERS: 1,
 } as const;
 
 /**
@@ -63,6 +64,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HeraldConfig {
     throw new ConfigError('JWT_SECRET is required when NODE_ENV=production (the development key is public)');
   }
   const devTokens = vars.AUTH_DEV_TOKENS === undefined ? !production : vars.AUTH_DEV_TOKENS === 'true';
+  const workers = vars.HERALD_WORKERS ?? DEFAULTS.HERALD_WORKERS;
+  if (workers > 1 && (!vars.DATABASE_URL || !vars.REDIS_URL)) {
+    // The embedded database file and the in-process broadcaster live in one process.
+    throw new ConfigError(
+      `HERALD_WORKERS=${workers} needs DATABASE_URL and REDIS_URL: the embedded SQLite database and the in-process broadcaster cannot span processes (unset HERALD_WORKERS or set both)`,
+    );
+  }
 
   return {
     nodeEnv: vars.NODE_ENV ?? 'development',
@@ -87,6 +95,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HeraldConfig {
     bodyLimitBytes: vars.BODY_LIMIT_BYTES ?? DEFAULTS.BODY_LIMIT_BYTES,
     rateLimitPerMinute: vars.RATE_LIMIT_PER_MINUTE ?? DEFAULTS.RATE_LIMIT_PER_MINUTE,
     logLevel: (vars.LOG_LEVEL ?? DEFAULTS.LOG_LEVEL) as LogLevel,
+    workers,
   };
 }
 
@@ -96,6 +105,7 @@ export function environmentKeys(): string[] {
     'NODE_ENV', 'PORT', 'HOST', 'DATABASE_URL', 'SQLITE_PATH', 'REDIS_URL', 'REDIS_PREFIX',
     'JWT_SECRET', 'JWT_ISSUER', 'JWT_AUDIENCE', 'ALLOWED_ORIGINS', 'AUTH_DEV_TOKENS',
     'WS_HEARTBEAT_MS', 'WS_MAX_BUFFERED_BYTES', 'BODY_LIMIT_BYTES', 'RATE_LIMIT_PER_MINUTE', 'LOG_LEVEL',
+    'HERALD_WORKERS',
   ];
 }
 

@@ -1,0 +1,33 @@
+import { exactDelivery, fixed, heraldAndBaseline, ratio, runSetups, Workload } from '../lib/workload';
+
+/** `targeted`: U users with one socket each; M single-recipient POSTs, K in flight, round-robin over the users. */
+export const targeted: Workload = {
+  name: 'targeted',
+  description: 'U users (one socket each), M single-recipient `POST /notifications`, K=8 in flight',
+  async run(context) {
+    const users = context.quick ? 200 : 1_000;
+    const posts = context.quick ? 400 : 2_000;
+    const concurrency = 8;
+    const setups = await runSetups(context, 'targeted', heraldAndBaseline('targeted'), {
+      sockets: users,
+      measured: { kind: 'targeted', count: posts, concurrency },
+      warmup: 100,
+    });
+    const { herald, baseline } = setups;
+    const speed = ratio(herald.deliveriesPerSec, baseline.deliveriesPerSec);
+    const exact = herald.lost === 0 && herald.duplicates === 0 && herald.misdelivered === 0;
+    return {
+      name: 'targeted',
+      description: this.description,
+      config: { users, posts, concurrency },
+      setups,
+      subject: 'herald',
+      reference: 'baseline',
+      targets: [
+        { target: 'targeted deliveries/s >= 0.9x baseline', met: speed >= 0.9 && exact, detail: `${fixed(speed)}x; Herald ${exactDelivery(herald)}` },
+        { target: 'targeted p99 <= 15 ms', met: herald.latency.p99 <= 15, detail: `Herald p99 ${herald.latency.p99} ms (baseline ${baseline.latency.p99} ms)` },
+      ],
+      notes: [],
+    };
+  },
+};
