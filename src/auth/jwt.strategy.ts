@@ -14,7 +14,8 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
   constructor(private readonly rules: TokenRules) {
     super({
       jwtFromRequest: ExtractJwt.fromAuthHeaderAsBearerToken(),
-      secretOrKey: rules.secret,
+      // passport-jwt hands the key to jsonwebtoken.verify, which takes a KeyObject; its types only list string | Buffer.
+      secretOrKey: rules.key as unknown as Buffer,
       algorithms: rules.verifyOptions.algorithms,
       issuer: rules.verifyOptions.issuer as string | undefined,
       audience: rules.verifyOptions.audience as string | undefined,
