@@ -113,6 +113,14 @@ export class Connection {
     if (this.mode === 'live') this.mode = 'discard';
   }
 
+  /**
+   * The client says it has every notification up to `since` (a resume):
+   * never send those, even if the relay publishes them after the replay.
+   */
+  acknowledge(since: string): void {
+    if (this.lastNotificationId === null || compareIds(since, this.lastNotificationId) > 0) this.lastNotificationId = since;
+  }
+
   /** Where a catch-up replay starts, or null when no interruption is pending; clears it. Call inside `replay`. */
   takeCatchUpCursor(): string | null {
     const cursor = this.interruptedAt;

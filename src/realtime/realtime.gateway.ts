@@ -62,6 +62,10 @@ const CATCH_UP_CONCURRENCY = 8;
 export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnGatewayDisconnect, OnModuleDestroy {
   private readonly logger = new Logger(RealtimeGateway.name);
   private heartbeat?: NodeJS.Timeout;
+  /** Broadcaster interruptions so far; a catch-up belongs to the one it follows. */
+  private interruptions = 0;
+  /** False from a broadcaster interruption until its subscriptions are back. */
+  private subscribed = true;
 
   constructor(
     private readonly registry: ConnectionRegistry,
@@ -75,9 +79,14 @@ export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnGa
     this.heartbeat = setInterval(() => this.beat(), this.config.realtime.heartbeatMs);
     this.heartbeat.unref();
     this.broadcaster.onInterrupted(() => {
+      this.interruptions++;
+      this.subscribed = false;
       for (const connection of this.registry.values()) connection.interrupt();
     });
-    this.broadcaster.onResubscribed(() => void this.catchUpAll());
+    this.broadcaster.onResubscribed(() => {
+      this.subscribed = true;
+      void this.catchUpAll(this.interruptions);
+    });
     try {
       this.registry.highWater.raise(await this.notifications.relayedPosition());
     } catch (error) {
@@ -91,15 +100,17 @@ export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnGa
    * the interruption, a few sockets at a time. Until its turn, a socket
    * drops live notifications (its replay covers them).
    */
-  private async catchUpAll(): Promise<void> {
+  private async catchUpAll(interruption: number): Promise<void> {
     const connections = [...this.registry.values()];
     this.logger.log(`broadcaster reconnected: catching up ${connections.length} sockets from the database`);
     const next = connections.values();
     const worker = async () => {
       for (const connection of next) {
+        // A newer interruption started: its own catch-up takes over from the cursors kept on the sockets.
+        if (interruption !== this.interruptions) return;
         if (connection.socket.readyState !== WebSocket.OPEN) continue;
         try {
-          await this.resume(connection);
+          await this.resume(connection, undefined, interruption);
         } catch (error) {
           this.logger.warn(`catching up ${connection.principal.sub} failed: ${(error as Error).message}`);
           connection.socket.close(CloseCode.TryAgainLater, 'catch-up failed');
@@ -168,9 +179,12 @@ export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnGa
    * starts from its own cursor when that is older. Live notifications
    * arriving meanwhile follow the replay, each id once.
    */
-  private resume(connection: Connection, requested?: string): Promise<void> {
+  private resume(connection: Connection, requested?: string, interruption?: number): Promise<void> {
     return connection.replay(async () => {
-      const pending = connection.takeCatchUpCursor();
+      if (interruption !== undefined && interruption !== this.interruptions) return;
+      if (requested !== undefined) connection.acknowledge(requested);
+      // While the broadcaster is down, a pending catch-up must wait for it: frames published until then are lost to this instance.
+      const pending = this.subscribed ? connection.takeCatchUpCursor() : null;
       const since = requested === undefined || (pending !== null && compareIds(pending, requested) < 0) ? pending : requested;
       if (since === null) return;
       const { items, truncated } = await this.notifications.missedSince(connection.principal.sub, since, RESUME_LIMIT);
