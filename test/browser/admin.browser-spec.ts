@@ -1,8 +1,7 @@
-import { Browser, BrowserContext, Page } from 'playwright-core';
-import { createTestApp, TestApp } from '../support/create-test-app';
+import { BrowserContext, Page } from 'playwright-core';
 import { unique } from '../support/test-env';
 import { adminToken, userToken } from '../support/tokens';
-import { freshUser, launchChromium, openPage, waitForConnection, withToken } from './browser-harness';
+import { freshUser, openPage, useBrowser, waitForConnection, withToken } from './browser-harness';
 
 /** The page's globals used inside `page.evaluate` (the project compiles without the DOM lib). */
 declare const sessionStorage: { getItem(key: string): string | null };
@@ -22,29 +21,12 @@ function broadcastFromPage(page: Page, type: string): Promise<number> {
 
 /** `/admin/` in a real Chromium against real MySQL and Redis. */
 describe('web client: admin', () => {
-  let app: TestApp;
-  let browser: Browser;
-  const contexts: BrowserContext[] = [];
-  const newContext = async (): Promise<BrowserContext> => {
-    const context = await browser.newContext();
-    contexts.push(context);
-    return context;
-  };
-
-  beforeAll(async () => {
-    [app, browser] = await Promise.all([createTestApp(), launchChromium()]);
-  });
-  afterEach(async () => {
-    await Promise.all(contexts.splice(0).map((context) => context.close()));
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await app?.close();
-  });
+  const web = useBrowser();
+  const newContext = (): Promise<BrowserContext> => web.newContext();
 
   it('shows a user without the admin role "admins only" and no form, and the server refuses their broadcast with 403', async () => {
     const user = unique('mallory');
-    const { page } = await openPage(await newContext(), withToken(app.baseUrl, '/admin/', userToken(user)));
+    const { page } = await openPage(await newContext(), withToken(web.app.baseUrl, '/admin/', userToken(user)));
     await waitForConnection(page, 'live');
 
     await page.locator('#admins-only', { hasText: 'Admins only' }).waitFor();
@@ -55,10 +37,10 @@ describe('web client: admin', () => {
   });
 
   it('lets an admin send a broadcast and a targeted notification that an open inbox receives live', async () => {
-    const reader = await freshUser(app, 'reader');
-    const inbox = await openPage(await newContext(), withToken(app.baseUrl, '/', userToken(reader)));
+    const reader = await freshUser(web.app, 'reader');
+    const inbox = await openPage(await newContext(), withToken(web.app.baseUrl, '/', userToken(reader)));
     await waitForConnection(inbox.page, 'live');
-    const admin = await openPage(await newContext(), withToken(app.baseUrl, '/admin/', adminToken(unique('root'))));
+    const admin = await openPage(await newContext(), withToken(web.app.baseUrl, '/admin/', adminToken(unique('root'))));
     const broadcastType = unique('maintenance');
     const targetedType = unique('direct');
 
@@ -83,7 +65,7 @@ describe('web client: admin', () => {
   });
 
   it('shows the server\'s refusal of an admin\'s invalid request, and a payload that is not JSON before sending', async () => {
-    const { page } = await openPage(await newContext(), withToken(app.baseUrl, '/admin/', adminToken(unique('root'))));
+    const { page } = await openPage(await newContext(), withToken(web.app.baseUrl, '/admin/', adminToken(unique('root'))));
     const targeted = page.locator('#targeted-form');
     const recipient = unique('twice');
     await targeted.locator('[name=recipients]').fill(`${recipient}, ${recipient}`);

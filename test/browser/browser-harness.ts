@@ -1,6 +1,6 @@
 import { createServer, connect, Server, Socket } from 'node:net';
 import { Browser, BrowserContext, chromium, ConsoleMessage, Page } from 'playwright-core';
-import { TestApp } from '../support/create-test-app';
+import { createTestApp, TestApp } from '../support/create-test-app';
 import { unique } from '../support/test-env';
 import { userToken } from '../support/tokens';
 
@@ -17,6 +17,47 @@ export function launchChromium(): Promise<Browser> {
     headless: true,
     args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
   });
+}
+
+/** A Herald app and one Chromium shared by a describe block. */
+export interface BrowserFixture {
+  /** The running app; available inside tests and hooks. */
+  readonly app: TestApp;
+  /** A fresh browser context (its own cookies and sessionStorage), closed after the test. */
+  newContext(): Promise<BrowserContext>;
+}
+
+/**
+ * Registers the usual hooks of a browser suite: boot Herald and launch
+ * Chromium before the block, close the test's contexts after each test,
+ * close both at the end.
+ */
+export function useBrowser(): BrowserFixture {
+  let app: TestApp | undefined;
+  let browser: Browser | undefined;
+  const contexts: BrowserContext[] = [];
+  beforeAll(async () => {
+    [app, browser] = await Promise.all([createTestApp(), launchChromium()]);
+  });
+  afterEach(async () => {
+    await Promise.all(contexts.splice(0).map((context) => context.close()));
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await app?.close();
+  });
+  return {
+    get app(): TestApp {
+      if (!app) throw new Error('useBrowser().app is only available inside tests and hooks');
+      return app;
+    },
+    async newContext() {
+      if (!browser) throw new Error('useBrowser().newContext() is only available inside tests and hooks');
+      const context = await browser.newContext();
+      contexts.push(context);
+      return context;
+    },
+  };
 }
 
 /** A page and what it did that a test may want to forbid. */

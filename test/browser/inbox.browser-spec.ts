@@ -1,7 +1,6 @@
-import { Browser, BrowserContext, Page } from 'playwright-core';
-import { createTestApp, TestApp } from '../support/create-test-app';
+import { BrowserContext, Page } from 'playwright-core';
 import { serviceToken, userToken } from '../support/tokens';
-import { freshUser, launchChromium, openPage, waitForConnection, WatchedPage, withToken } from './browser-harness';
+import { freshUser, openPage, useBrowser, waitForConnection, WatchedPage, withToken } from './browser-harness';
 
 const XSS = '<img src=x onerror=alert(1)>';
 
@@ -33,16 +32,10 @@ async function waitForInbox(page: Page, ids: string[], read: boolean): Promise<n
 
 /** The inbox at `/` in a real Chromium against real MySQL and Redis. */
 describe('web client: inbox', () => {
-  let app: TestApp;
-  let browser: Browser;
-  const contexts: BrowserContext[] = [];
-  const newContext = async (): Promise<BrowserContext> => {
-    const context = await browser.newContext();
-    contexts.push(context);
-    return context;
-  };
+  const web = useBrowser();
+  const newContext = (): Promise<BrowserContext> => web.newContext();
   const notify = async (recipient: string, body: Record<string, unknown> = {}): Promise<string> => {
-    const response = await app
+    const response = await web.app
       .http()
       .post('/notifications')
       .set('authorization', `Bearer ${serviceToken()}`)
@@ -51,24 +44,13 @@ describe('web client: inbox', () => {
     return response.body.ids[0] as string;
   };
   const openInbox = async (user: string, context?: BrowserContext): Promise<WatchedPage> => {
-    const watched = await openPage(context ?? (await newContext()), withToken(app.baseUrl, '/', userToken(user)));
+    const watched = await openPage(context ?? (await newContext()), withToken(web.app.baseUrl, '/', userToken(user)));
     await waitForConnection(watched.page, 'live');
     return watched;
   };
 
-  beforeAll(async () => {
-    [app, browser] = await Promise.all([createTestApp(), launchChromium()]);
-  });
-  afterEach(async () => {
-    await Promise.all(contexts.splice(0).map((context) => context.close()));
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await app?.close();
-  });
-
   it('shows a notification POSTed over REST without a reload, on top, and counts it in the badge', async () => {
-    const user = await freshUser(app, 'dana');
+    const user = await freshUser(web.app, 'dana');
     const older = await notify(user, { payload: { text: 'the older one' } });
     const { page, errors } = await openInbox(user);
     await waitForInbox(page, [older], false);
@@ -86,7 +68,7 @@ describe('web client: inbox', () => {
   });
 
   it('pages older notifications in with "load more" after the first 20', async () => {
-    const user = await freshUser(app, 'erin');
+    const user = await freshUser(web.app, 'erin');
     const ids: string[] = [];
     for (let i = 0; i < 22; i++) ids.push(await notify(user, { payload: { text: `n${i}` } }));
     const { page } = await openInbox(user);
@@ -101,7 +83,7 @@ describe('web client: inbox', () => {
   });
 
   it('marks one notification read in one tab and the other tab follows, then mark-all in the other tab and the first follows', async () => {
-    const user = await freshUser(app, 'frank');
+    const user = await freshUser(web.app, 'frank');
     const first = await notify(user);
     const second = await notify(user);
     const context = await newContext();
@@ -122,7 +104,7 @@ describe('web client: inbox', () => {
   });
 
   it('renders a notification whose fields look like HTML as literal text, creating no element and firing no dialog', async () => {
-    const user = await freshUser(app, 'gina');
+    const user = await freshUser(web.app, 'gina');
     const { page, dialogs } = await openInbox(user);
 
     const id = await notify(user, { type: XSS, actor: XSS, payload: { text: XSS } });

@@ -1,9 +1,9 @@
-import { Browser, BrowserContext } from 'playwright-core';
+import { BrowserContext } from 'playwright-core';
 import { createTestApp, TestApp } from '../support/create-test-app';
 import { acquireTestDatabase, releaseTestDatabase } from '../support/test-database';
 import { unique } from '../support/test-env';
 import { serviceToken, userToken } from '../support/tokens';
-import { freshUser, launchChromium, openPage, portOf, TcpRelay, WAIT_MS, waitForConnection, withToken } from './browser-harness';
+import { freshUser, openPage, portOf, TcpRelay, useBrowser, WAIT_MS, waitForConnection, withToken } from './browser-harness';
 
 const PAGES = ['/', '/chat/', '/chat/lobby/', '/admin/'];
 
@@ -33,35 +33,18 @@ function recordConnectionStates(): void {
 
 /** Sign-in, sign-out, the connection state, reconnect and resume, and how the pages are served. */
 describe('web client: session and connection', () => {
-  let app: TestApp;
-  let browser: Browser;
-  const contexts: BrowserContext[] = [];
-  const newContext = async (): Promise<BrowserContext> => {
-    const context = await browser.newContext();
-    contexts.push(context);
-    return context;
-  };
+  const web = useBrowser();
+  const newContext = (): Promise<BrowserContext> => web.newContext();
   const notify = async (instance: TestApp, recipient: string, type: string): Promise<string> => {
     const response = await instance.http().post('/notifications').set('authorization', `Bearer ${serviceToken()}`).send({ recipients: [recipient], type }).expect(201);
     return response.body.ids[0] as string;
   };
 
-  beforeAll(async () => {
-    [app, browser] = await Promise.all([createTestApp(), launchChromium()]);
-  });
-  afterEach(async () => {
-    await Promise.all(contexts.splice(0).map((context) => context.close()));
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await app?.close();
-  });
-
   it('signs in from #access_token, removes it from the address bar, keeps the session across a reload, and signs out', async () => {
     const user = unique('hana');
-    const { page, errors } = await openPage(await newContext(), withToken(app.baseUrl, '/?tab=1', userToken(user)));
+    const { page, errors } = await openPage(await newContext(), withToken(web.app.baseUrl, '/?tab=1', userToken(user)));
     await waitForConnection(page, 'live');
-    expect(page.url()).toBe(`${app.baseUrl}/?tab=1`);
+    expect(page.url()).toBe(`${web.app.baseUrl}/?tab=1`);
     expect(await page.locator('#who').textContent()).toBe(user);
 
     await page.reload();
@@ -79,14 +62,14 @@ describe('web client: session and connection', () => {
 
   it('signs in with the dev-token form and returns to the page that sent the user to sign in', async () => {
     const user = unique('ivan');
-    const { page, errors } = await openPage(await newContext(), `${app.baseUrl}/admin/`);
+    const { page, errors } = await openPage(await newContext(), `${web.app.baseUrl}/admin/`);
     await page.locator('#admins-only a', { hasText: 'Sign in' }).click();
     const form = page.locator('#dev-token-form');
     await form.locator('[name=sub]').fill(user);
     await form.locator('[name=roles][value=admin]').check();
     await form.locator('button[type=submit]').click();
 
-    await page.waitForURL(`${app.baseUrl}/admin/`);
+    await page.waitForURL(`${web.app.baseUrl}/admin/`);
     await page.locator('#broadcast-form').waitFor();
     expect(await page.locator('#who').textContent()).toBe(user);
     expect(errors).toEqual([]);
@@ -94,7 +77,7 @@ describe('web client: session and connection', () => {
 
   it('signs in with a pasted token', async () => {
     const user = unique('june');
-    const { page, errors } = await openPage(await newContext(), `${app.baseUrl}/`);
+    const { page, errors } = await openPage(await newContext(), `${web.app.baseUrl}/`);
     await page.locator('#paste-form textarea').fill(userToken(user));
     await page.locator('#paste-form button[type=submit]').click();
     await waitForConnection(page, 'live');
@@ -159,7 +142,7 @@ describe('web client: session and connection', () => {
   it('goes straight to the signed-out state, without retrying, when the server closes the socket with 4401 at the token\'s expiry', async () => {
     const context = await newContext();
     await context.addInitScript(recordConnectionStates);
-    const { page } = await openPage(context, withToken(app.baseUrl, '/', userToken(unique('lee'), 2)));
+    const { page } = await openPage(context, withToken(web.app.baseUrl, '/', userToken(unique('lee'), 2)));
     await waitForConnection(page, 'live');
 
     await waitForConnection(page, 'signed-out');
@@ -175,7 +158,7 @@ describe('web client: session and connection', () => {
     const token = userToken(unique('mona'));
     const context = await newContext();
     for (const path of PAGES) {
-      const response = await app.http().get(path).expect(200);
+      const response = await web.app.http().get(path).expect(200);
       expect(response.headers['content-type']).toBe('text/html; charset=utf-8');
       expect(response.headers['content-security-policy']).toMatch(/(^|; )script-src 'self'(;|$)/);
       expect(response.headers['content-security-policy']).toMatch(/(^|; )default-src 'none'(;|$)/);
@@ -183,27 +166,27 @@ describe('web client: session and connection', () => {
       expect(response.headers['x-content-type-options']).toBe('nosniff');
       expect(response.headers['referrer-policy']).toBe('no-referrer');
 
-      const { page, errors } = await openPage(context, withToken(app.baseUrl, path, token));
+      const { page, errors } = await openPage(context, withToken(web.app.baseUrl, path, token));
       await waitForConnection(page, 'live');
       expect(errors).toEqual([]);
       await page.close();
     }
-    const script = await app.http().get('/assets/herald-client.js').expect(200);
+    const script = await web.app.http().get('/assets/herald-client.js').expect(200);
     expect(script.headers['content-type']).toBe('text/javascript; charset=utf-8');
     expect(script.headers['x-content-type-options']).toBe('nosniff');
   });
 
   it('redirects slash-less page URLs, answers 404 for unknown assets and bad room names, and leaves the API\'s JSON 404 alone', async () => {
-    expect((await app.http().get('/chat?x=1').expect(308)).headers.location).toBe('/chat/?x=1');
-    expect((await app.http().get('/chat/lobby').expect(308)).headers.location).toBe('/chat/lobby/');
-    expect((await app.http().get('/admin').expect(308)).headers.location).toBe('/admin/');
-    await app.http().get('/chat/bad%20room/').expect(404).expect('content-type', /text\/html/);
-    await app.http().get('/assets/nope.js').expect(404).expect('content-type', /json/);
-    await app.http().get('/assets/..%2Fchat.html').expect(404);
-    const api = await app.http().get('/no-such-route').expect(404);
+    expect((await web.app.http().get('/chat?x=1').expect(308)).headers.location).toBe('/chat/?x=1');
+    expect((await web.app.http().get('/chat/lobby').expect(308)).headers.location).toBe('/chat/lobby/');
+    expect((await web.app.http().get('/admin').expect(308)).headers.location).toBe('/admin/');
+    await web.app.http().get('/chat/bad%20room/').expect(404).expect('content-type', /text\/html/);
+    await web.app.http().get('/assets/nope.js').expect(404).expect('content-type', /json/);
+    await web.app.http().get('/assets/..%2Fchat.html').expect(404);
+    const api = await web.app.http().get('/no-such-route').expect(404);
     expect(api.body).toMatchObject({ statusCode: 404, error: 'Not Found' });
-    await app.http().get('/notifications').expect(401);
-    const page = await app.http().get('/').expect(200);
-    await app.http().get('/').set('if-none-match', page.headers.etag).expect(304);
+    await web.app.http().get('/notifications').expect(401);
+    const page = await web.app.http().get('/').expect(200);
+    await web.app.http().get('/').set('if-none-match', page.headers.etag).expect(304);
   });
 });
