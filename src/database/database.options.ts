@@ -5,12 +5,11 @@ import { DatabaseConfig } from '../config/herald.config';
 import { BroadcastRead } from '../notifications/broadcast-read.entity';
 import { IdempotencyRecord } from '../notifications/idempotency-record.entity';
 import { Notification } from '../notifications/notification.entity';
-import { OutboxEntry } from '../notifications/outbox-entry.entity';
 import { RoomMessage } from '../rooms/room-message.entity';
 import { MIGRATIONS } from './migrations';
 
 /** Every entity Herald maps. */
-export const ENTITIES = [Notification, BroadcastRead, IdempotencyRecord, OutboxEntry, RoomMessage];
+export const ENTITIES = [Notification, BroadcastRead, IdempotencyRecord, RoomMessage];
 
 /**
  * The one place that turns config into TypeORM options. Schema changes come

@@ -2,6 +2,7 @@ import { CreateNotifications1763683200000 } from '../../migrations/1763683200000
 import { CaseSensitiveUserIds1763690400000 } from '../../migrations/1763690400000-case-sensitive-user-ids';
 import { CreateRoomMessages1763697600000 } from '../../migrations/1763697600000-create-room-messages';
 import { CreateNotificationOutbox1763704800000 } from '../../migrations/1763704800000-create-notification-outbox';
+import { RelayFromNotifications1763791200000 } from '../../migrations/1763791200000-relay-from-notifications';
 
 /**
  * Every migration in order. Listed by class rather than found by a file
@@ -12,4 +13,5 @@ export const MIGRATIONS = [
   CaseSensitiveUserIds1763690400000,
   CreateRoomMessages1763697600000,
   CreateNotificationOutbox1763704800000,
+  RelayFromNotifications1763791200000,
 ];

@@ -24,4 +24,14 @@ export class TransactionRunner {
     );
     return result;
   }
+
+  /**
+   * Runs work that issues a single write statement, which is atomic by
+   * itself: on MySQL without BEGIN/COMMIT (autocommit, one round trip
+   * instead of three); on SQLite through the same queue as `run`.
+   */
+  runStatement<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
+    if (this.dataSource.options.type === 'mysql') return work(this.dataSource.manager);
+    return this.run(work);
+  }
 }

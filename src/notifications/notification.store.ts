@@ -1,13 +1,13 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager, In, IsNull } from 'typeorm';
+import { ColumnMetadata } from 'typeorm/metadata/ColumnMetadata';
 import { compareIds } from '../common/notification-id';
 import { BroadcastRead } from './broadcast-read.entity';
 import { Notification } from './notification.entity';
-import { OutboxStore } from './outbox.store';
 
 /** Rows per multi-row INSERT; keeps statements well under max_allowed_packet. */
-const INSERT_CHUNK = 1_000;
+export const INSERT_CHUNK = 1_000;
 
 /** What every stored notification carries besides its recipient. */
 export interface NotificationContent {
@@ -31,49 +31,45 @@ export interface FeedRow {
  */
 @Injectable()
 export class NotificationStore {
-  constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
-    private readonly outbox: OutboxStore,
-  ) {}
+  private readonly createdAtColumn: ColumnMetadata;
+
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {
+    this.createdAtColumn = dataSource.getMetadata(Notification).findColumnWithPropertyName('createdAt')!;
+  }
 
   /**
    * Inserts one row per recipient with multi-row INSERTs and returns the
    * ids in recipient order. Relies on one statement's auto-increment values
    * being consecutive: true for InnoDB multi-row VALUES inserts (whose row
    * count is known in advance) in every `innodb_autoinc_lock_mode`, and for
-   * SQLite, which has a single writer. Each INSERT appends its id range to
-   * the outbox in the same transaction.
+   * SQLite, which has a single writer. More than `INSERT_CHUNK` recipients
+   * take several statements: run those in a transaction.
    */
   async insertTargeted(manager: EntityManager, recipients: readonly string[], content: NotificationContent): Promise<string[]> {
     const ids: string[] = [];
     for (let start = 0; start < recipients.length; start += INSERT_CHUNK) {
       const chunk = recipients.slice(start, start + INSERT_CHUNK);
-      const result = await manager
-        .createQueryBuilder()
-        .insert()
-        .into(Notification)
-        .values(chunk.map((recipient) => ({ ...content, recipient, readAt: null })))
-        .updateEntity(false)
-        .execute();
-      const first = this.firstInsertId(result.raw, chunk.length);
+      const first = await this.insertRows(manager, chunk, content);
       for (let i = 0; i < chunk.length; i++) ids.push((first + BigInt(i)).toString());
-      await this.outbox.append(manager, first.toString(), ids[ids.length - 1], content.createdAt);
     }
     return ids;
   }
 
-  /** Inserts a broadcast (one row, recipient NULL) and its outbox entry, and returns its id. */
+  /** Inserts a broadcast (one row, recipient NULL) and returns its id. */
   async insertBroadcast(manager: EntityManager, content: NotificationContent): Promise<string> {
-    const result = await manager
-      .createQueryBuilder()
-      .insert()
-      .into(Notification)
-      .values({ ...content, recipient: null, readAt: null })
-      .updateEntity(false)
-      .execute();
-    const id = this.firstInsertId(result.raw, 1).toString();
-    await this.outbox.append(manager, id, id, content.createdAt);
-    return id;
+    return (await this.insertRows(manager, [null], content)).toString();
+  }
+
+  /** One multi-row INSERT, in plain SQL (the hot path of every POST); returns the first id. */
+  private async insertRows(manager: EntityManager, recipients: ReadonlyArray<string | null>, content: NotificationContent): Promise<bigint> {
+    const createdAt = this.dataSource.driver.preparePersistentValue(content.createdAt, this.createdAtColumn);
+    const parameters: unknown[] = [];
+    for (const recipient of recipients) parameters.push(recipient, content.type, content.actor, content.payload, createdAt);
+    const result: unknown = await manager.query(
+      `INSERT INTO notifications (recipient, type, actor, payload, created_at, read_at) VALUES ${Array(recipients.length).fill('(?, ?, ?, ?, ?, NULL)').join(', ')}`,
+      parameters,
+    );
+    return this.firstInsertId(result, recipients.length);
   }
 
   /**

@@ -1,11 +1,12 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
+import { EntityManager } from 'typeorm';
 import { encodeFrame, ServerEvent } from '../common/server-frame';
 import { userGroup } from '../broadcaster/groups';
 import { GROUP_BROADCASTER, GroupBroadcaster } from '../broadcaster/group-broadcaster';
 import { isUniqueViolation } from '../database/database-errors';
 import { TransactionRunner } from '../database/transaction-runner';
 import { IdempotencyService } from './idempotency.service';
-import { NotificationContent, NotificationStore } from './notification.store';
+import { INSERT_CHUNK, NotificationContent, NotificationStore } from './notification.store';
 import { FeedPage, NotificationView, toNotificationView } from './notification.view';
 import { OutboxRelay } from './outbox.relay';
 import { OutboxStore } from './outbox.store';
@@ -30,8 +31,8 @@ export interface NotifyResult {
 }
 
 /**
- * The notification use cases. Notifications are stored together with
- * their outbox entries; the `OutboxRelay` publishes them after commit, so
+ * The notification use cases. Notifications are stored (the table is the
+ * outbox); the `OutboxRelay` publishes them after commit, so
  * nothing is ever delivered that was not stored, and a broadcaster outage
  * delays live delivery without failing the request. Read-state changes
  * (`notification.read`) are published directly after commit: they are
@@ -65,7 +66,9 @@ export class NotificationsService {
   ): Promise<NotifyResult> {
     const content = this.content(input);
     if (idempotencyKey === undefined) {
-      const ids = await this.transactions.run((manager) => this.store.insertTargeted(manager, recipients, content));
+      const insert = (manager: EntityManager) => this.store.insertTargeted(manager, recipients, content);
+      // Up to one chunk is a single INSERT, atomic without a transaction.
+      const ids = await (recipients.length <= INSERT_CHUNK ? this.transactions.runStatement(insert) : this.transactions.run(insert));
       this.relay.kick();
       return { ids, replayed: false };
     }
@@ -91,7 +94,7 @@ export class NotificationsService {
 
   /** Stores a broadcast once; the relay delivers it to every open socket. */
   async broadcast(input: NotificationInput): Promise<string> {
-    const id = await this.transactions.run((manager) => this.store.insertBroadcast(manager, this.content(input)));
+    const id = await this.transactions.runStatement((manager) => this.store.insertBroadcast(manager, this.content(input)));
     this.relay.kick();
     return id;
   }

@@ -5,13 +5,12 @@ import { GROUP_BROADCASTER, GroupBroadcaster } from '../broadcaster/group-broadc
 import { broadcastGroup, userGroup } from '../broadcaster/groups';
 import { TransactionRunner } from '../database/transaction-runner';
 import { NotificationFrames } from './notification-frames';
-import { OutboxEntry } from './outbox-entry.entity';
-import { IdRange, OutboxStore } from './outbox.store';
+import { Notification } from './notification.entity';
+import { OutboxStore } from './outbox.store';
 
-/** Entries and rows published per relay transaction. */
-const BATCH_ENTRIES = 200;
+/** Rows published per relay transaction. */
 const BATCH_ROWS = 2_000;
-/** How often every instance looks for entries nobody relayed (a crashed instance's), in ms. */
+/** How often every instance looks for rows nobody relayed (a crashed instance's), in ms. */
 const POLL_MS = 1_000;
 /** Retry delay while another instance holds the cursor and this one has work of its own, in ms. */
 const BUSY_RETRY_MS = 5;
@@ -23,10 +22,8 @@ const MAX_BACKOFF_MS = 5_000;
  * inserting in the gap are waited for with a locking read first.
  */
 export const GAP_GRACE_MS = 2_000;
-/** Retry delay once a gap's rows and entry are known to have committed, in ms. */
+/** Retry delay once a gap's rows are known to have committed, in ms. */
 const GAP_RECHECK_MS = 1;
-/** Retry delay while a gap holds rows with no outbox entry, in ms. */
-const FOREIGN_ROWS_RECHECK_MS = 250;
 
 type RunOutcome =
   | { kind: 'idle' }
@@ -38,19 +35,21 @@ type RunOutcome =
  * The outbox relay: publishes stored notifications to their groups in id
  * order, after commit, on whichever instance holds the stream's cursor.
  *
- * - Every commit of notification rows kicks the local relay, so live
- *   delivery follows the POST at once; a poll every second picks up
- *   entries that nobody relayed (an instance killed after its commit).
+ * - The `notifications` table is the outbox: the relay reads committed
+ *   rows above its cursor. Every commit of notification rows kicks the
+ *   local relay, so live delivery follows the POST at once; a poll every
+ *   second picks up rows that nobody relayed (an instance killed after
+ *   its commit).
  * - One instance relays at a time (the cursor row is claimed with
  *   `FOR UPDATE SKIP LOCKED`), which keeps each recipient's frames in id
  *   order on every instance; publishing and moving the cursor share one
  *   transaction, so a crash or a broadcaster outage re-publishes a batch
  *   rather than losing it (connections drop the repeats by id).
  * - Ids commit out of order under concurrent writers. A gap below the next
- *   entry is waited for: its entry shows up when its transaction commits
- *   (that commit kicks the relay), and after `GAP_GRACE_MS` a locking read
- *   confirms no transaction still holds ids there before the gap is
- *   skipped as rolled back.
+ *   committed row is waited for: its rows show up when their transaction
+ *   commits (that commit kicks the relay), and after `GAP_GRACE_MS` a
+ *   locking read confirms no transaction still holds ids there before the
+ *   gap is skipped as rolled back.
  */
 @Injectable()
 export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShutdown {
@@ -63,8 +62,6 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
   private requested = false;
   /** Work is known to be waiting (a local commit, a full batch, a gap): a busy cursor is retried soon. */
   private pendingWork = false;
-  /** The next run also clears entries that committed below the cursor (set by the poll). */
-  private sweepDue = false;
   private stopped = false;
   private failures = 0;
   private retryTimer?: NodeJS.Timeout;
@@ -81,10 +78,7 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
   }
 
   onApplicationBootstrap(): void {
-    this.pollTimer = setInterval(() => {
-      this.sweepDue = true;
-      this.kick(false);
-    }, POLL_MS);
+    this.pollTimer = setInterval(() => this.kick(false), POLL_MS);
     this.pollTimer.unref();
     this.kick(false);
   }
@@ -110,7 +104,7 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
     });
   }
 
-  /** Stops the relay after one last run, so entries committed by this instance are published before it exits. */
+  /** Stops the relay after one last run, so rows committed by this instance are published before it exits. */
   async drain(): Promise<void> {
     clearInterval(this.pollTimer);
     clearTimeout(this.retryTimer);
@@ -124,9 +118,7 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
       this.requested = false;
       let outcome: RunOutcome;
       try {
-        const sweep = this.sweepDue;
-        this.sweepDue = false;
-        outcome = await this.transactions.run((manager) => this.relayBatch(manager, sweep));
+        outcome = await this.transactions.run((manager) => this.relayBatch(manager));
       } catch (error) {
         this.failures++;
         const delay = Math.min(MAX_BACKOFF_MS, 250 * 2 ** (this.failures - 1));
@@ -157,59 +149,39 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
     this.retryTimer.unref();
   }
 
-  /** One relay transaction: claim the cursor, publish the next contiguous run of entries, move the cursor past them. */
-  private async relayBatch(manager: EntityManager, sweep: boolean): Promise<RunOutcome> {
+  /** One relay transaction: claim the cursor, publish the next contiguous run of committed rows, move the cursor past them. */
+  private async relayBatch(manager: EntityManager): Promise<RunOutcome> {
     const cursor = await this.outbox.lockCursor(manager);
     if (cursor === null) return { kind: 'busy' };
     this.pendingWork = false;
-    if (sweep) await this.sweepLate(manager, cursor);
-    const entries = await this.outbox.pending(manager, cursor, BATCH_ENTRIES);
-    if (entries.length === 0) return { kind: 'idle' };
+    const rows = await this.outbox.rowsAfter(manager, cursor, BATCH_ROWS);
+    if (rows.length === 0) return { kind: 'idle' };
 
     let position = cursor;
-    let rows = 0;
-    let outcome: RunOutcome = { kind: entries.length === BATCH_ENTRIES ? 'more' : 'idle' };
-    const ready: OutboxEntry[] = [];
-    for (const entry of entries) {
-      const range = rangeOf(entry);
-      if (range.first > position + 1n) {
-        const retryInMs = await this.waitForGap(manager, position, range.first);
+    let ready = rows.length;
+    let outcome: RunOutcome = { kind: rows.length === BATCH_ROWS ? 'more' : 'idle' };
+    for (let i = 0; i < rows.length; i++) {
+      const id = BigInt(rows[i].id);
+      if (id > position + 1n) {
+        const retryInMs = await this.waitForGap(manager, position, id);
         if (retryInMs > 0) {
           outcome = { kind: 'gap', retryInMs };
+          ready = i;
           break;
         }
       }
-      ready.push(entry);
-      position = range.last;
-      rows += Number(range.last - range.first + 1n);
-      if (rows >= BATCH_ROWS) {
-        outcome = { kind: 'more' };
-        break;
-      }
+      position = id;
     }
 
-    await this.publish(manager, ready.map(rangeOf));
+    await this.publish(ready === rows.length ? rows : rows.slice(0, ready));
     if (position !== cursor) await this.outbox.moveCursor(manager, position);
-    await this.outbox.remove(manager, ready);
     for (const first of this.gaps.keys()) if (first <= position) this.gaps.delete(first);
     return outcome;
   }
 
   /**
-   * Entries wholly below the cursor committed after the relay had moved
-   * past their ids as rolled back (see `waitForGap`): they are in the feed
-   * but too late to push in order. Logged and removed.
-   */
-  private async sweepLate(manager: EntityManager, cursor: bigint): Promise<void> {
-    const late = await this.outbox.behind(manager, cursor, BATCH_ENTRIES);
-    if (late.length === 0) return;
-    const ids = late.map((entry) => `${entry.firstId}..${entry.lastId}`).join(', ');
-    this.logger.warn(`notification ids ${ids} committed after the relay had moved past them; they are in the feed but were not pushed live`);
-    await this.outbox.remove(manager, late);
-  }
-
-  /**
-   * Decides about ids `after+1 .. before-1`, missing from the outbox.
+   * Decides about ids `after+1 .. before-1`, missing from this
+   * transaction's snapshot.
    * @returns 0 when the gap is rolled back and may be skipped, else how long to wait before looking again (ms).
    */
   private async waitForGap(manager: EntityManager, after: bigint, before: bigint): Promise<number> {
@@ -219,30 +191,16 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
     this.gaps.set(start, seen);
     const age = now - seen;
     if (age < this.gapGraceMs) return this.gapGraceMs - age;
-    // Waits for any transaction still inserting there. Rows found: their transaction committed, and
-    // so did its outbox entry, which the next run's fresh snapshot sees.
-    if (await this.outbox.anyStoredBetween(manager, after, before)) {
-      if (await this.outbox.anyEntryBetween(manager, after, before)) return GAP_RECHECK_MS;
-      // Rows without an entry were written by something other than Herald: never pushed live.
-      if (age < 10 * this.gapGraceMs) return FOREIGN_ROWS_RECHECK_MS;
-      this.logger.warn(`notification ids between ${after} and ${before} were stored without an outbox entry (not by Herald); they are not pushed live`);
-    } else {
-      this.logger.debug(`notification ids ${start}..${before - 1n} were never committed (rolled back); moving past them`);
-    }
+    // Waits for any transaction still inserting there. Rows found: their transaction has committed
+    // since this snapshot was taken, and the next run's fresh snapshot sees them.
+    if (await this.outbox.anyStoredBetween(manager, after, before)) return GAP_RECHECK_MS;
+    this.logger.debug(`notification ids ${start}..${before - 1n} were never committed (rolled back); moving past them`);
     this.gaps.delete(start);
     return 0;
   }
 
-  /** Publishes the rows of the ranges, one frame per row, in id order; throws if any publish fails. */
-  private async publish(manager: EntityManager, ranges: IdRange[]): Promise<void> {
-    const rows = await this.outbox.rowsIn(manager, ranges);
-    const publishes = rows.map((row) =>
-      this.broadcaster.publish(row.recipient === null ? broadcastGroup() : userGroup(row.recipient), this.frames.encode(row)),
-    );
-    await Promise.all(publishes);
+  /** Publishes the rows, one frame each, in id order; throws if any publish fails. */
+  private async publish(rows: readonly Notification[]): Promise<void> {
+    await Promise.all(rows.map((row) => this.broadcaster.publish(row.recipient === null ? broadcastGroup() : userGroup(row.recipient), this.frames.encode(row))));
   }
-}
-
-function rangeOf(entry: OutboxEntry): IdRange {
-  return { first: BigInt(entry.firstId), last: BigInt(entry.lastId) };
 }

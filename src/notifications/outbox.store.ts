@@ -1,38 +1,41 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
+import { ColumnMetadata } from 'typeorm/metadata/ColumnMetadata';
 import { TransactionRunner } from '../database/transaction-runner';
 import { Notification } from './notification.entity';
-import { OutboxEntry } from './outbox-entry.entity';
 
 /** The cursor row of the notification stream in `outbox_cursors`. */
 const STREAM = 'notifications';
 
-/** An inclusive range of notification ids. */
-export interface IdRange {
-  first: bigint;
-  last: bigint;
-}
+/** The columns the relay reads, in `Notification` property order. */
+const RELAY_COLUMNS = 'id, recipient, type, actor, payload, created_at, read_at';
 
 /**
- * The outbox tables. Entries are appended inside the transaction that
- * stores the rows; the relay reads them, in id order, while holding the
- * stream's cursor row, which is how instances take turns relaying.
+ * The outbox of the notification stream. The `notifications` table is its
+ * own outbox: a row becomes visible to the relay when the transaction (or
+ * the single autocommit INSERT) that stored it commits, and ids only grow,
+ * so the relay's state is one cursor, `outbox_cursors.position` of stream
+ * `notifications`: the newest id published. Holding that row's lock is how
+ * instances take turns relaying.
  */
 @Injectable()
 export class OutboxStore {
+  /** Column metadata of the relayed columns after `id`, for hydrating raw rows. */
+  private readonly columns: ColumnMetadata[];
+
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly transactions: TransactionRunner,
-  ) {}
+  ) {
+    const metadata = dataSource.getMetadata(Notification);
+    this.columns = ['recipient', 'type', 'actor', 'payload', 'createdAt', 'readAt'].map(
+      (property) => metadata.findColumnWithPropertyName(property)!,
+    );
+  }
 
   private get mysql(): boolean {
     return this.dataSource.options.type === 'mysql';
-  }
-
-  /** Records that ids `first..last` were stored; call in the same transaction as the INSERT. */
-  async append(manager: EntityManager, first: string, last: string, at: Date): Promise<void> {
-    await manager.createQueryBuilder().insert().into(OutboxEntry).values({ firstId: first, lastId: last, createdAt: at }).updateEntity(false).execute();
   }
 
   /**
@@ -70,43 +73,30 @@ export class OutboxStore {
     await manager.query('UPDATE outbox_cursors SET position = ? WHERE stream = ?', [position.toString(), STREAM]);
   }
 
-  /** Entries not yet behind the cursor, by first id; at most `limit`. */
-  async pending(manager: EntityManager, after: bigint, limit: number): Promise<OutboxEntry[]> {
-    return manager
-      .getRepository(OutboxEntry)
-      .createQueryBuilder('e')
-      .where('e.last_id > :after', { after: after.toString() })
-      .orderBy('e.first_id', 'ASC')
-      .limit(limit)
-      .getMany();
-  }
-
-  /** Entries wholly at or below `cursor` (committed after the relay moved past them); at most `limit`. */
-  async behind(manager: EntityManager, cursor: bigint, limit: number): Promise<OutboxEntry[]> {
-    return manager
-      .getRepository(OutboxEntry)
-      .createQueryBuilder('e')
-      .where('e.last_id <= :cursor', { cursor: cursor.toString() })
-      .orderBy('e.first_id', 'ASC')
-      .limit(limit)
-      .getMany();
-  }
-
   /**
-   * Whether an outbox entry starts strictly between `after` and `before`,
-   * read past this transaction's snapshot (a locking read on MySQL).
+   * The committed rows above `after` visible to this transaction, in id
+   * order, at most `limit`. One primary-key range read in plain SQL: this
+   * is the relay's hot path, so it skips the query builder and hydrates
+   * only the seven columns.
    */
-  async anyEntryBetween(manager: EntityManager, after: bigint, before: bigint): Promise<boolean> {
-    const rows = (await manager.query(
-      `SELECT id FROM notification_outbox WHERE first_id > ? AND first_id < ?${this.mysql ? ' LOCK IN SHARE MODE' : ''}`,
-      [after.toString(), before.toString()],
-    )) as unknown[];
-    return rows.length > 0;
-  }
-
-  async remove(manager: EntityManager, entries: readonly OutboxEntry[]): Promise<void> {
-    if (entries.length === 0) return;
-    await manager.getRepository(OutboxEntry).delete(entries.map((entry) => entry.id));
+  async rowsAfter(manager: EntityManager, after: bigint, limit: number): Promise<Notification[]> {
+    const raw = (await manager.query(`SELECT ${RELAY_COLUMNS} FROM notifications WHERE id > ? ORDER BY id LIMIT ?`, [
+      after.toString(),
+      limit,
+    ])) as Array<Record<string, unknown>>;
+    const driver = this.dataSource.driver;
+    const [recipient, type, actor, payload, createdAt, readAt] = this.columns;
+    return raw.map((values) =>
+      Object.assign(new Notification(), {
+        id: String(values.id),
+        recipient: driver.prepareHydratedValue(values.recipient, recipient),
+        type: driver.prepareHydratedValue(values.type, type),
+        actor: driver.prepareHydratedValue(values.actor, actor),
+        payload: driver.prepareHydratedValue(values.payload, payload),
+        createdAt: driver.prepareHydratedValue(values.created_at, createdAt),
+        readAt: driver.prepareHydratedValue(values.read_at, readAt),
+      }),
+    );
   }
 
   /**
@@ -120,14 +110,5 @@ export class OutboxStore {
       [after.toString(), before.toString()],
     )) as unknown[];
     return rows.length > 0;
-  }
-
-  /** The stored rows of the given id ranges, in id order. */
-  async rowsIn(manager: EntityManager, ranges: readonly IdRange[]): Promise<Notification[]> {
-    if (ranges.length === 0) return [];
-    const query = manager.getRepository(Notification).createQueryBuilder('n').orderBy('n.id', 'ASC');
-    const clauses = ranges.map((_, i) => `(n.id BETWEEN :first${i} AND :last${i})`);
-    const parameters = Object.fromEntries(ranges.flatMap((range, i) => [[`first${i}`, range.first.toString()], [`last${i}`, range.last.toString()]]));
-    return query.where(clauses.join(' OR '), parameters).getMany();
   }
 }
