@@ -1,10 +1,12 @@
 import { randomUUID } from 'node:crypto';
+import type { Writable } from 'node:stream';
 import WebSocket from 'ws';
 import { Principal } from '../auth/principal';
 import { GroupSubscriber } from '../broadcaster/group-broadcaster';
 import { compareIds } from '../common/notification-id';
 import { notificationIdOf } from '../common/server-frame';
 import { CloseCode } from './protocol';
+import { corkForTick } from './tick-cork';
 
 /**
  * The newest notification id any socket of this instance was sent (or the
@@ -67,6 +69,8 @@ export class Connection {
     readonly principal: Principal,
     private readonly maxBufferedBytes: number,
     private readonly highWater: HighWater,
+    /** The socket's TCP stream (`request.socket` of the upgrade), corked per tick while fanning out; none in unit tests. */
+    private readonly transport?: Writable,
   ) {
     this.connectedAt = highWater.id;
   }
@@ -91,6 +95,7 @@ export class Connection {
       this.socket.close(CloseCode.TryAgainLater, 'send buffer full');
       return;
     }
+    if (this.transport) corkForTick(this.transport);
     this.socket.send(frame, { binary: false });
   };
 
