@@ -21,6 +21,9 @@ export class HighWater {
   }
 }
 
+/** Most bytes a socket keeps corked within one tick: a few hundred typical frames, a sixteenth of the default cap. */
+const CORK_FLUSH_BYTES = 64 * 1024;
+
 /** Longest delay `setTimeout` accepts (about 24.8 days). */
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
@@ -61,6 +64,8 @@ export class Connection {
   private replays: Promise<void> = Promise.resolve();
   private sends: Promise<unknown> = Promise.resolve();
   private expiryTimer?: NodeJS.Timeout;
+  /** Corked bytes that are flushed at once rather than at the end of the tick (see `corkForTick`). */
+  private readonly corkFlushBytes: number;
   /** The instance's high water when this socket connected: its resume point until it is sent a notification. */
   private readonly connectedAt: string;
 
@@ -73,6 +78,7 @@ export class Connection {
     private readonly transport?: Writable,
   ) {
     this.connectedAt = highWater.id;
+    this.corkFlushBytes = Math.min(CORK_FLUSH_BYTES, Math.floor(maxBufferedBytes / 8));
   }
 
   /**
@@ -91,11 +97,11 @@ export class Connection {
       }
       if (!this.advance(id)) return;
     }
+    if (this.transport) corkForTick(this.transport, this.corkFlushBytes);
     if (this.socket.bufferedAmount > this.maxBufferedBytes) {
       this.socket.close(CloseCode.TryAgainLater, 'send buffer full');
       return;
     }
-    if (this.transport) corkForTick(this.transport);
     this.socket.send(frame, { binary: false });
   };
 

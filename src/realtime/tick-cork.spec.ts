@@ -23,7 +23,7 @@ describe('corkForTick', () => {
   it('sends everything written to a stream in one tick in one writev, after the tick', async () => {
     const { stream, calls } = recordingStream();
     for (const frame of ['a', 'b', 'c']) {
-      corkForTick(stream);
+      corkForTick(stream, 1024);
       stream.write(frame);
     }
     expect(calls).toEqual([]);
@@ -35,7 +35,7 @@ describe('corkForTick', () => {
   it('keeps frames corked across a nested cork and uncork, as ws does around each frame', async () => {
     const { stream, calls } = recordingStream();
     for (const frame of ['header1', 'header2']) {
-      corkForTick(stream);
+      corkForTick(stream, 1024);
       stream.cork();
       stream.write(frame);
       stream.uncork();
@@ -48,24 +48,39 @@ describe('corkForTick', () => {
   it('uncorks every stream corked in the tick, and starts afresh in the next', async () => {
     const first = recordingStream();
     const second = recordingStream();
-    corkForTick(first.stream);
+    corkForTick(first.stream, 1024);
     first.stream.write('1');
-    corkForTick(second.stream);
+    corkForTick(second.stream, 1024);
     second.stream.write('2');
     await nextTick();
     expect([first.calls, second.calls]).toEqual([[['1']], [['2']]]);
 
-    corkForTick(first.stream);
+    corkForTick(first.stream, 1024);
     first.stream.write('3');
     first.stream.write('4');
     await nextTick();
     expect(first.calls).toEqual([['1'], ['3', '4']]);
   });
 
+  it('flushes at once when the corked bytes reach the threshold, and keeps corking the rest of the tick', async () => {
+    const { stream, calls } = recordingStream();
+    const frame = 'x'.repeat(400);
+    for (let i = 0; i < 6; i++) {
+      corkForTick(stream, 1024);
+      stream.write(frame);
+    }
+    // Three frames (1,200 bytes) passed 1,024 when the fourth came: those went out, the rest waited for the tick.
+    expect(calls.map((call) => call.length)).toEqual([3]);
+    expect(stream.writableLength).toBe(1200);
+    await nextTick();
+    expect(calls.map((call) => call.length)).toEqual([3, 3]);
+    expect(stream.writableCorked).toBe(0);
+  });
+
   it('leaves a stream that can no longer be written alone', async () => {
     const { stream } = recordingStream();
     stream.destroy();
-    corkForTick(stream);
+    corkForTick(stream, 1024);
     expect(stream.writableCorked).toBe(0);
     await nextTick();
   });

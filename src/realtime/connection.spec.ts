@@ -1,0 +1,53 @@
+import { AddressInfo } from 'node:net';
+import { IncomingMessage } from 'node:http';
+import WebSocket, { WebSocketServer } from 'ws';
+import { encodeFrame, ServerEvent } from '../common/server-frame';
+import { Connection, HighWater } from './connection';
+
+/** A real server-side socket on loopback, its upgrade request, and a client reading it. */
+async function socketPair(): Promise<{ server: WebSocketServer; socket: WebSocket; request: IncomingMessage; client: WebSocket }> {
+  const server = new WebSocketServer({ host: '127.0.0.1', port: 0 });
+  await new Promise<void>((resolve) => server.once('listening', resolve));
+  const accepted = new Promise<[WebSocket, IncomingMessage]>((resolve) => server.once('connection', (socket, request) => resolve([socket, request])));
+  const client = new WebSocket(`ws://127.0.0.1:${(server.address() as AddressInfo).port}`);
+  const [socket, request] = await accepted;
+  await new Promise<void>((resolve) => (client.readyState === WebSocket.OPEN ? resolve() : client.once('open', () => resolve())));
+  return { server, socket, request, client };
+}
+
+const principal = { sub: 'alice', roles: [], expiresAt: Math.floor(Date.now() / 1000) + 3600 };
+
+describe('Connection.deliver', () => {
+  let pair: Awaited<ReturnType<typeof socketPair>>;
+
+  beforeEach(async () => {
+    pair = await socketPair();
+  });
+
+  afterEach(async () => {
+    pair.client.terminate();
+    await new Promise<void>((resolve) => pair.server.close(() => resolve()));
+  });
+
+  it('delivers a burst larger than the send buffer cap in one tick to a socket that reads, without closing it', async () => {
+    const cap = 256 * 1024;
+    const connection = new Connection(pair.socket, principal, cap, new HighWater(), pair.request.socket);
+    connection.goLive();
+    const frames = Array.from({ length: 100 }, (_, i) =>
+      Buffer.from(encodeFrame(ServerEvent.Notification, { id: String(i + 1), type: 'burst', actor: null, payload: { text: 'x'.repeat(16 * 1024) }, createdAt: new Date(0).toISOString(), readAt: null })),
+    );
+    const received: string[] = [];
+    const all = new Promise<void>((resolve, reject) => {
+      pair.client.on('message', (data) => {
+        received.push((JSON.parse(String(data)) as { data: { id: string } }).data.id);
+        if (received.length === frames.length) resolve();
+      });
+      pair.client.once('close', (code) => reject(new Error(`closed with ${code} after ${received.length} frames`)));
+    });
+
+    // 1.6 MiB in one synchronous burst, as the embedded broadcaster hands over a relay batch.
+    for (const frame of frames) connection.deliver(frame);
+    await all;
+    expect(received).toEqual(frames.map((_, i) => String(i + 1)));
+  });
+});
