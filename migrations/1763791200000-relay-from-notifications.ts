@@ -8,8 +8,13 @@ import { bigIntegerType, timestampColumn } from '../src/database/portable-column
  * `outbox_cursors` stays, and rows not yet relayed are still above the
  * cursor, so nothing in flight is lost.
  *
+ * Not a rolling upgrade: instances of the previous version insert into
+ * `notification_outbox` and fail once it is gone, so stop them before the
+ * first instance of this version starts (and runs this migration).
+ *
  * Down re-creates the table with one entry covering the rows above the
- * cursor, which the previous relay then publishes.
+ * cursor, which the previous relay then publishes; stop this version's
+ * instances first, for the same reason.
  */
 export class RelayFromNotifications1763791200000 implements MigrationInterface {
   name = 'RelayFromNotifications1763791200000';

@@ -9,9 +9,10 @@ const RETRY_AFTER_SECONDS = 5;
 /**
  * Answers 503 Service Unavailable with `Retry-After` when a request failed
  * because the database cannot be reached, in NestJS's error shape with
- * code `database_unavailable`; nothing was stored, so the request is safe
- * to retry (with its `Idempotency-Key`). Every other error goes on to
- * Nest's own handling.
+ * code `database_unavailable`. Almost always nothing was stored; a
+ * connection lost just after the database committed cannot be told apart,
+ * so retry with the request's `Idempotency-Key` to be sure nothing is
+ * stored twice. Every other error goes on to Nest's own handling.
  */
 @Catch()
 export class DatabaseUnavailableFilter extends BaseExceptionFilter {
