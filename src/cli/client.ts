@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { isNotificationId } from '../realtime/protocol';
+import { isRecordCursor } from '../common/record-id';
 import { isRoomName } from '../rooms/room-name';
 import { HELP, TerminalClient } from './terminal-client';
 
@@ -50,7 +50,7 @@ async function main(): Promise<number> {
   const token = values.token ?? process.env.HERALD_TOKEN ?? '';
   if (token === '') throw new UsageError('--token (or HERALD_TOKEN) is required');
   if (values.room !== undefined && !isRoomName(values.room)) throw new UsageError('--room must be 1-64 of A-Z a-z 0-9 _ . -');
-  if (values.since !== undefined && !isNotificationId(values.since)) throw new UsageError('--since must be a notification id (digits)');
+  if (values.since !== undefined && !isRecordCursor(values.since)) throw new UsageError('--since must be a notification id (digits)');
   const client = new TerminalClient({
     url: wsUrl(values.url),
     token,

@@ -1,7 +1,8 @@
 import { clearLine, createInterface, cursorTo, Interface } from 'node:readline';
 import { Readable, Writable } from 'node:stream';
 import { RawData } from 'ws';
-import { isNotificationId, ServerEvent } from '../realtime/protocol';
+import { isRecordId } from '../common/record-id';
+import { ServerEvent } from '../realtime/protocol';
 import { MAX_ROOM_TEXT } from '../rooms/room-name';
 import { BackoffOptions } from './terminal-backoff';
 import { TerminalConnection } from './terminal-connection';
@@ -249,7 +250,7 @@ function parseFrame(text: string): { event: string; data: Record<string, unknown
 
 function idOf(value: unknown): string | undefined {
   const id = typeof value === 'object' && value !== null ? (value as { id?: unknown }).id : undefined;
-  return isNotificationId(id) ? id : undefined;
+  return isRecordId(id) ? id : undefined;
 }
 
 /** The URL without credentials, for printing. */

@@ -1,11 +1,8 @@
+import { compareIds } from '../common/record-id';
+
 /** How many ids a `RecentIds` window remembers before it forgets the oldest. */
 export const RECENT_IDS_CAPACITY = 5_000;
 
-/** Orders two ids as numbers: by length, then lexically (no BigInt needed). */
-export function compareIds(a: string, b: string): number {
-  if (a.length !== b.length) return a.length - b.length;
-  return a < b ? -1 : a > b ? 1 : 0;
-}
 
 /**
  * The last ids seen, for dropping duplicates (a resume that overlaps live

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager, In, IsNull } from 'typeorm';
 import { ColumnMetadata } from 'typeorm/metadata/ColumnMetadata';
-import { compareIds } from '../common/notification-id';
+import { compareIds } from '../common/record-id';
 import { BroadcastRead } from './broadcast-read.entity';
 import { Notification } from './notification.entity';
 

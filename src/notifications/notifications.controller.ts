@@ -2,11 +2,11 @@ import { BadRequestException, Body, Controller, Get, Headers, HttpCode, Param, P
 import { Response } from 'express';
 import { CurrentPrincipal, Roles } from '../auth/auth.decorators';
 import { Principal } from '../auth/principal';
+import { isRecordId } from '../common/record-id';
 import {
   BroadcastNotificationDto,
   CreateNotificationDto,
   FeedQueryDto,
-  ID_PATTERN,
   IDEMPOTENCY_KEY_PATTERN,
 } from './notifications.dto';
 import { FeedPage } from './notification.view';
@@ -73,7 +73,7 @@ export class NotificationsController {
   @Post(':id/read')
   @HttpCode(204)
   async read(@CurrentPrincipal() caller: Principal, @Param('id') id: string): Promise<void> {
-    if (!ID_PATTERN.test(id)) throw new BadRequestException('id must be a notification id');
+    if (!isRecordId(id)) throw new BadRequestException('id must be a notification id');
     await this.notifications.markRead(caller.sub, id);
   }
 }

@@ -10,19 +10,17 @@ import {
   IsOptional,
   IsString,
   Length,
-  Matches,
   Max,
   Min,
   ValidateBy,
   ValidationOptions,
 } from 'class-validator';
+import { IsRecordId } from '../common/record-id';
 
 /** Largest payload, in bytes of its JSON text. */
 export const MAX_PAYLOAD_BYTES = 16 * 1024;
 /** Most recipients in one `POST /notifications`. */
 export const MAX_RECIPIENTS = 10_000;
-/** A decimal id or cursor (BIGINT range). */
-export const ID_PATTERN = /^[1-9]\d{0,18}$/;
 
 function JsonSizeAtMost(bytes: number, options?: ValidationOptions): PropertyDecorator {
   return ValidateBy(
@@ -71,7 +69,7 @@ export class FeedQueryDto {
   limit?: number;
 
   /** Cursor: only notifications with a smaller id (the previous page's `nextCursor`). */
-  @IsOptional() @IsString() @Matches(ID_PATTERN, { message: 'before must be a notification id' })
+  @IsOptional() @IsString() @IsRecordId({ message: 'before must be a notification id' })
   before?: string;
 
   /** `true` for unread notifications only. */

@@ -3,7 +3,7 @@ import type { Writable } from 'node:stream';
 import WebSocket from 'ws';
 import { Principal } from '../auth/principal';
 import { GroupSubscriber } from '../broadcaster/group-broadcaster';
-import { compareIds } from '../common/notification-id';
+import { compareIds } from '../common/record-id';
 import { notificationIdOf } from '../common/server-frame';
 import { CloseCode } from './protocol';
 import { corkForTick } from './tick-cork';

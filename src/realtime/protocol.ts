@@ -21,14 +21,6 @@ export const RESUME_PARAM = 'since';
 /** Most notifications one resume replays; beyond it the client gets the newest page and `resync`. */
 export const RESUME_LIMIT = 1_000;
 
-/** Largest BIGINT id (2^63 - 1). */
-const MAX_ID = 2n ** 63n - 1n;
-
-/** A notification id as clients send it back: a decimal string of a non-negative BIGINT. */
-export function isNotificationId(value: unknown): value is string {
-  return typeof value === 'string' && /^(0|[1-9][0-9]{0,18})$/.test(value) && BigInt(value) <= MAX_ID;
-}
-
 /** Codes of `{"event":"error","data":{"code","message"}}` frames; the socket stays open. */
 export const ErrorCode = {
   /** The frame is not valid UTF-8 JSON. */

@@ -12,7 +12,7 @@ import {
 } from '@nestjs/websockets';
 import WebSocket, { WebSocketServer } from 'ws';
 import { GROUP_BROADCASTER, GroupBroadcaster } from '../broadcaster/group-broadcaster';
-import { compareIds } from '../common/notification-id';
+import { compareIds } from '../common/record-id';
 import { broadcastGroup, roomGroup, userGroup } from '../broadcaster/groups';
 import { HERALD_CONFIG } from '../config/config.module';
 import { HeraldConfig } from '../config/herald.config';

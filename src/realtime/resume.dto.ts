@@ -1,10 +1,8 @@
-import { IsString, ValidateBy } from 'class-validator';
-import { isNotificationId } from './protocol';
+import { IsRecordCursor } from '../common/record-id';
 
 /** `data` of `resume`. */
 export class ResumeDto {
-  /** The last notification id the client saw: a decimal string of 1-19 digits (`"0"` replays the whole feed, up to the limit). */
-  @IsString()
-  @ValidateBy({ name: 'isNotificationId', validator: { validate: isNotificationId, defaultMessage: () => 'since must be a notification id (a decimal string)' } })
+  /** The last notification id the client saw: a decimal string (`"0"` replays the whole feed, up to the limit). */
+  @IsRecordCursor({ message: 'since must be a notification id (a decimal string)' })
   since!: string;
 }

@@ -2,7 +2,8 @@ import { IncomingMessage } from 'node:http';
 import { Logger } from '@nestjs/common';
 import { Principal } from '../auth/principal';
 import { InvalidTokenError, TokenRules } from '../auth/token-rules';
-import { ACCESS_TOKEN_PARAM, isNotificationId, RESUME_PARAM } from './protocol';
+import { isRecordCursor } from '../common/record-id';
+import { ACCESS_TOKEN_PARAM, RESUME_PARAM } from './protocol';
 
 /** Outcome of checking an upgrade request. */
 export type UpgradeDecision =
@@ -52,7 +53,7 @@ export class UpgradeAuthenticator {
     }
     if (queryTokens.length > 1) return { ok: false, status: 400, reason: 'more than one access_token' };
     const since = url.searchParams.getAll(RESUME_PARAM);
-    if (since.length > 1 || (since.length === 1 && !isNotificationId(since[0]))) {
+    if (since.length > 1 || (since.length === 1 && !isRecordCursor(since[0]))) {
       return { ok: false, status: 400, reason: 'since must be one notification id (a decimal string)' };
     }
     let token: string | undefined = queryTokens[0];

@@ -1,6 +1,6 @@
 import { Transform } from 'class-transformer';
 import { IsInt, IsOptional, IsString, Length, Matches, Max, Min } from 'class-validator';
-import { ID_PATTERN } from '../notifications/notifications.dto';
+import { IsRecordId } from '../common/record-id';
 import { MAX_ROOM_TEXT, ROOM_NAME_PATTERN } from './room-name';
 
 const ROOM_MESSAGE = { message: 'room must match ^[A-Za-z0-9_.-]{1,64}$' };
@@ -34,6 +34,6 @@ export class RoomHistoryQueryDto {
   limit?: number;
 
   /** Cursor: only messages with a smaller id (the previous page's `nextCursor`). */
-  @IsOptional() @IsString() @Matches(ID_PATTERN, { message: 'before must be a message id' })
+  @IsOptional() @IsString() @IsRecordId({ message: 'before must be a message id' })
   before?: string;
 }

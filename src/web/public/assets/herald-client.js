@@ -28,6 +28,8 @@ const CLOSE_POLICY_VIOLATION = 1008;
 /**
  * Compares two decimal id strings as numbers (ids outgrow 2^53):
  * by length, then lexically. Negative, zero or positive like `Array#sort`.
+ * A copy of the server's `compareIds` (src/common/record-id.ts); keep the
+ * body as is: src/common/record-id.spec.ts checks the two agree.
  */
 export function compareIds(a, b) {
   if (a.length !== b.length) return a.length - b.length;
