@@ -2,7 +2,7 @@ import { INestApplication, Logger, LogLevel, ValidationPipe } from '@nestjs/comm
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { TokenRules } from './auth/token-rules';
 import { jsonBodyParser } from './common/json-body-parser';
-import { DatabaseUnavailableFilter } from './common/database-unavailable.filter';
+import { DatabaseUnavailableFilter } from './database/database-unavailable.filter';
 import { DomainErrorFilter } from './common/domain-error.filter';
 import { HERALD_CONFIG } from './config/config.module';
 import { HeraldConfig } from './config/herald.config';
@@ -11,25 +11,6 @@ import { ShutdownState } from './realtime/shutdown-state';
 import { UpgradeAuthenticator } from './realtime/upgrade-authenticator';
 
 const LOG_LEVELS: LogLevel[] = ['error', 'warn', 'log', 'debug', 'verbose'];
-
-/**
- * Longest a graceful shutdown may take, in ms: refuse upgrades, relay what
- * this instance committed, close sockets with 1001 (2 s grace), close the
- * broadcaster and the database. Past it the process exits anyway.
- */
-export const SHUTDOWN_TIMEOUT_MS = 10_000;
-
-/** Arms the shutdown bound on the first SIGTERM or SIGINT; Nest's own hooks do the graceful part. */
-export function exitWithinShutdownBound(): void {
-  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-    process.once(signal, () => {
-      setTimeout(() => {
-        new Logger('Herald').error(`shutdown took longer than ${SHUTDOWN_TIMEOUT_MS} ms; exiting`);
-        process.exit(1);
-      }, SHUTDOWN_TIMEOUT_MS).unref();
-    });
-  }
-}
 
 /** Nest's logger levels for a `LOG_LEVEL`: that level and every more severe one. */
 export function logLevelsFor(level: HeraldConfig['logLevel']): LogLevel[] {

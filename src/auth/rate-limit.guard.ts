@@ -1,3 +1,4 @@
+import { STATUS_CODES } from 'node:http';
 import { ExecutionContext, HttpException, HttpStatus, Injectable } from '@nestjs/common';
 import { ThrottlerGuard, ThrottlerLimitDetail } from '@nestjs/throttler';
 import { Principal } from './principal';
@@ -17,7 +18,7 @@ export class RateLimitGuard extends ThrottlerGuard {
 
   protected override async throwThrottlingException(_context: ExecutionContext, detail: ThrottlerLimitDetail): Promise<void> {
     throw new HttpException(
-      { statusCode: HttpStatus.TOO_MANY_REQUESTS, message: `rate limit of ${detail.limit} requests per ${detail.ttl / 1000} s exceeded`, error: 'Too Many Requests' },
+      { statusCode: HttpStatus.TOO_MANY_REQUESTS, message: `rate limit of ${detail.limit} requests per ${detail.ttl / 1000} s exceeded`, error: STATUS_CODES[HttpStatus.TOO_MANY_REQUESTS] },
       HttpStatus.TOO_MANY_REQUESTS,
     );
   }

@@ -1,11 +1,18 @@
+import { HttpStatus } from '@nestjs/common';
 import { DomainError } from '../common/domain-error';
 
 /** Every error the notifications feature raises, by stable code. */
 export type NotificationsErrorCode = 'notification_not_found' | 'idempotency_key_reused';
 
+/** The REST status of each code; the compiler keeps it exhaustive. */
+const HTTP_STATUS: Record<NotificationsErrorCode, HttpStatus> = {
+  notification_not_found: HttpStatus.NOT_FOUND,
+  idempotency_key_reused: HttpStatus.UNPROCESSABLE_ENTITY,
+};
+
 export class NotificationsError extends DomainError<NotificationsErrorCode> {
   private constructor(code: NotificationsErrorCode, message: string) {
-    super(code, message);
+    super(code, message, HTTP_STATUS[code]);
   }
 
   /** The id is unknown or belongs to someone else (never revealed as such). */

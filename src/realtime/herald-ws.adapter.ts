@@ -1,4 +1,4 @@
-import { IncomingMessage } from 'node:http';
+import { IncomingMessage, STATUS_CODES } from 'node:http';
 import { INestApplicationContext, Logger } from '@nestjs/common';
 import { WsAdapter } from '@nestjs/platform-ws';
 import { MessageMappingProperties } from '@nestjs/websockets';
@@ -12,8 +12,6 @@ type VerifyClientCallback = (result: boolean, code?: number, message?: string, h
 
 /** How long shutdown waits for clients to answer the 1001 close, in ms. */
 const CLOSE_GRACE_MS = 2_000;
-
-const REASONS: Record<number, string> = { 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden' };
 
 /** `Retry-After` (seconds) on upgrades refused while shutting down. */
 const DRAINING_RETRY_AFTER_S = 1;
@@ -49,7 +47,7 @@ export class HeraldWsAdapter extends WsAdapter {
         if (decision.ok) return done(true);
         const headers: Record<string, string> =
           decision.status === 401 ? { 'WWW-Authenticate': 'Bearer realm="herald", error="invalid_token"' } : {};
-        done(false, decision.status, REASONS[decision.status], headers);
+        done(false, decision.status, STATUS_CODES[decision.status], headers);
       },
     }) as WebSocketServer;
   }

@@ -1,3 +1,4 @@
+import { HttpStatus } from '@nestjs/common';
 import { DomainError } from '../common/domain-error';
 
 /** Every error the rooms feature raises, by stable code. */
@@ -6,9 +7,16 @@ export type RoomsErrorCode = 'room_invalid' | 'not_joined' | 'too_many_rooms';
 /** Most rooms one socket may be in at once. */
 export const MAX_ROOMS_PER_SOCKET = 100;
 
+/** The REST status of each code; the compiler keeps it exhaustive. */
+const HTTP_STATUS: Record<RoomsErrorCode, HttpStatus> = {
+  room_invalid: HttpStatus.BAD_REQUEST,
+  not_joined: HttpStatus.FORBIDDEN,
+  too_many_rooms: HttpStatus.TOO_MANY_REQUESTS,
+};
+
 export class RoomsError extends DomainError<RoomsErrorCode> {
   private constructor(code: RoomsErrorCode, message: string) {
-    super(code, message);
+    super(code, message, HTTP_STATUS[code]);
   }
 
   /** The room name breaks `^[A-Za-z0-9_.-]{1,64}$`. */

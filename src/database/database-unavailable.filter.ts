@@ -1,7 +1,7 @@
 import { ArgumentsHost, Catch, HttpStatus, Logger } from '@nestjs/common';
 import { BaseExceptionFilter } from '@nestjs/core';
 import { Response } from 'express';
-import { isDatabaseUnavailable } from '../database/database-errors';
+import { isDatabaseUnavailable } from './database-errors';
 
 /** Seconds a client should wait before retrying while the database is down (`Retry-After`, RFC 9110 10.2.3). */
 const RETRY_AFTER_SECONDS = 5;
