@@ -1,20 +1,21 @@
 import { Global, Module } from '@nestjs/common';
-import { TypeOrmModule } from '@nestjs/typeorm';
+import { getDataSourceToken, TypeOrmModule } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { ConfigModule, HERALD_CONFIG } from '../config/config.module';
 import { HeraldConfig } from '../config/herald.config';
 import { dataSourceOptions } from './database.options';
 import { runMigrations } from './run-migrations';
+import { SQL_DIALECT, sqlDialect } from './sql-dialect';
 import { TransactionRunner } from './transaction-runner';
 
-/** Opens the database and applies pending migrations before anything else starts. */
+/** Opens the database, applies pending migrations before anything else starts, and provides its `SqlDialect`. */
 @Global()
 @Module({
   imports: [
     TypeOrmModule.forRootAsync({
       imports: [ConfigModule],
       inject: [HERALD_CONFIG],
-      useFactory: (config: HeraldConfig) => ({ ...dataSourceOptions(config.database), retryAttempts: 3, retryDelay: 1000 }),
+      useFactory: (config: HeraldConfig) => ({ ...dataSourceOptions(config.database), autoLoadEntities: true, retryAttempts: 3, retryDelay: 1000 }),
       dataSourceFactory: async (options) => {
         const dataSource = await new DataSource(options!).initialize();
         await runMigrations(dataSource);
@@ -22,7 +23,10 @@ import { TransactionRunner } from './transaction-runner';
       },
     }),
   ],
-  providers: [TransactionRunner],
-  exports: [TransactionRunner],
+  providers: [
+    TransactionRunner,
+    { provide: SQL_DIALECT, inject: [getDataSourceToken()], useFactory: (dataSource: DataSource) => sqlDialect(dataSource.options.type) },
+  ],
+  exports: [TransactionRunner, SQL_DIALECT],
 })
 export class DatabaseModule {}

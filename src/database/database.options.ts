@@ -2,21 +2,16 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DataSourceOptions } from 'typeorm';
 import { DatabaseConfig } from '../config/herald.config';
-import { BroadcastRead } from '../notifications/broadcast-read.entity';
-import { IdempotencyRecord } from '../notifications/idempotency-record.entity';
-import { Notification } from '../notifications/notification.entity';
-import { RoomMessage } from '../rooms/room-message.entity';
 import { MIGRATIONS } from './migrations';
-
-/** Every entity Herald maps. */
-export const ENTITIES = [Notification, BroadcastRead, IdempotencyRecord, RoomMessage];
 
 /**
  * The one place that turns config into TypeORM options. Schema changes come
- * only from `migrations/`; `synchronize` stays off.
+ * only from `migrations/`; `synchronize` stays off. Entities are not listed
+ * here: each feature module registers its own (`TypeOrmModule.forFeature`)
+ * and `DatabaseModule` loads them (`autoLoadEntities`).
  */
 export function dataSourceOptions(config: DatabaseConfig): DataSourceOptions {
-  const common = { entities: ENTITIES, migrations: MIGRATIONS, synchronize: false, migrationsRun: false } as const;
+  const common = { migrations: MIGRATIONS, synchronize: false as const, migrationsRun: false as const };
   if (config.kind === 'mysql') {
     return {
       ...common,

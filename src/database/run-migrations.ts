@@ -1,4 +1,5 @@
 import { DataSource, Migration } from 'typeorm';
+import { sqlDialect } from './sql-dialect';
 
 const LOCK_NAME = 'herald_migrations';
 const LOCK_TIMEOUT_SECONDS = 60;
@@ -9,7 +10,7 @@ const LOCK_TIMEOUT_SECONDS = 60;
  * migration; SQLite is single-instance by design.
  */
 export async function runMigrations(dataSource: DataSource): Promise<Migration[]> {
-  if (dataSource.options.type !== 'mysql') return dataSource.runMigrations({ transaction: 'each' });
+  if (!sqlDialect(dataSource.options.type).sharedByInstances) return dataSource.runMigrations({ transaction: 'each' });
   await assertConsecutiveAutoIncrement(dataSource);
   const queryRunner = dataSource.createQueryRunner();
   try {

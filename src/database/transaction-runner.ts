@@ -1,6 +1,7 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
+import { SQL_DIALECT, SqlDialect } from './sql-dialect';
 
 /**
  * Runs units of work in a transaction. On MySQL each gets its own pooled
@@ -12,10 +13,13 @@ import { DataSource, EntityManager } from 'typeorm';
 export class TransactionRunner {
   private tail: Promise<unknown> = Promise.resolve();
 
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    @Inject(SQL_DIALECT) private readonly dialect: SqlDialect,
+  ) {}
 
   run<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
-    if (this.dataSource.options.type === 'mysql') return this.dataSource.transaction(work);
+    if (this.dialect.concurrentTransactions) return this.dataSource.transaction(work);
     const result = this.tail.then(() => this.dataSource.transaction(work));
     // The queue only orders work; each caller sees its own outcome through `result`.
     this.tail = result.then(
@@ -31,7 +35,7 @@ export class TransactionRunner {
    * instead of three); on SQLite through the same queue as `run`.
    */
   runStatement<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
-    if (this.dataSource.options.type === 'mysql') return work(this.dataSource.manager);
+    if (this.dialect.concurrentTransactions) return work(this.dataSource.manager);
     return this.run(work);
   }
 }

@@ -1,8 +1,9 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager, In, IsNull } from 'typeorm';
 import { ColumnMetadata } from 'typeorm/metadata/ColumnMetadata';
 import { compareIds } from '../common/record-id';
+import { SQL_DIALECT, SqlDialect } from '../database/sql-dialect';
 import { BroadcastRead } from './broadcast-read.entity';
 import { Notification } from './notification.entity';
 
@@ -33,7 +34,10 @@ export interface FeedRow {
 export class NotificationStore {
   private readonly createdAtColumn: ColumnMetadata;
 
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    @Inject(SQL_DIALECT) private readonly dialect: SqlDialect,
+  ) {
     this.createdAtColumn = dataSource.getMetadata(Notification).findColumnWithPropertyName('createdAt')!;
   }
 
@@ -69,7 +73,7 @@ export class NotificationStore {
       `INSERT INTO notifications (recipient, type, actor, payload, created_at, read_at) VALUES ${Array(recipients.length).fill('(?, ?, ?, ?, ?, NULL)').join(', ')}`,
       parameters,
     );
-    return this.firstInsertId(result, recipients.length);
+    return this.dialect.firstInsertId(result, recipients.length);
   }
 
   /**
@@ -196,11 +200,6 @@ export class NotificationStore {
     return this.dataSource.getMetadata(BroadcastRead).findColumnWithPropertyName('readAt')!;
   }
 
-  /** mysql2 reports the first id of a multi-row insert; better-sqlite3 the last. */
-  private firstInsertId(raw: unknown, rows: number): bigint {
-    if (this.dataSource.options.type === 'mysql') return BigInt((raw as { insertId: number | string }).insertId);
-    return BigInt(raw as number | bigint) - BigInt(rows - 1);
-  }
 }
 
 /** Orders decimal id strings newest first without losing BIGINT precision. */

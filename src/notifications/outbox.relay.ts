@@ -1,8 +1,8 @@
 import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, EntityManager } from 'typeorm';
+import { EntityManager } from 'typeorm';
 import { GROUP_BROADCASTER, GroupBroadcaster } from '../broadcaster/group-broadcaster';
 import { broadcastGroup, userGroup } from '../broadcaster/groups';
+import { SQL_DIALECT, SqlDialect } from '../database/sql-dialect';
 import { TransactionRunner } from '../database/transaction-runner';
 import { NotificationFrames } from './notification-frames';
 import { Notification } from './notification.entity';
@@ -71,10 +71,10 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
     private readonly transactions: TransactionRunner,
     private readonly outbox: OutboxStore,
     @Inject(GROUP_BROADCASTER) private readonly broadcaster: GroupBroadcaster,
-    @InjectDataSource() dataSource: DataSource,
+    @Inject(SQL_DIALECT) dialect: SqlDialect,
   ) {
     // The embedded database runs one transaction at a time, so no insert is ever in flight during a run.
-    this.gapGraceMs = dataSource.options.type === 'mysql' ? GAP_GRACE_MS : 0;
+    this.gapGraceMs = dialect.concurrentTransactions ? GAP_GRACE_MS : 0;
   }
 
   onApplicationBootstrap(): void {

@@ -1,7 +1,8 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { ColumnMetadata } from 'typeorm/metadata/ColumnMetadata';
+import { SQL_DIALECT, SqlDialect } from '../database/sql-dialect';
 import { TransactionRunner } from '../database/transaction-runner';
 import { Notification } from './notification.entity';
 
@@ -27,15 +28,12 @@ export class OutboxStore {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly transactions: TransactionRunner,
+    @Inject(SQL_DIALECT) private readonly dialect: SqlDialect,
   ) {
     const metadata = dataSource.getMetadata(Notification);
     this.columns = ['recipient', 'type', 'actor', 'payload', 'createdAt', 'readAt'].map(
       (property) => metadata.findColumnWithPropertyName(property)!,
     );
-  }
-
-  private get mysql(): boolean {
-    return this.dataSource.options.type === 'mysql';
   }
 
   /**
@@ -46,7 +44,7 @@ export class OutboxStore {
    */
   async lockCursor(manager: EntityManager): Promise<bigint | null> {
     const rows = (await manager.query(
-      `SELECT position FROM outbox_cursors WHERE stream = ?${this.mysql ? ' FOR UPDATE SKIP LOCKED' : ''}`,
+      `SELECT position FROM outbox_cursors WHERE stream = ?${this.dialect.forUpdateSkipLocked}`,
       [STREAM],
     )) as Array<{ position: string | number }>;
     return rows.length === 0 ? null : BigInt(rows[0].position);
@@ -62,10 +60,10 @@ export class OutboxStore {
    */
   async position(): Promise<string> {
     const read = async (manager: EntityManager) =>
-      (await manager.query(`SELECT position FROM outbox_cursors WHERE stream = ?${this.mysql ? ' LOCK IN SHARE MODE' : ''}`, [STREAM])) as Array<{
+      (await manager.query(`SELECT position FROM outbox_cursors WHERE stream = ?${this.dialect.lockInShareMode}`, [STREAM])) as Array<{
         position: string | number;
       }>;
-    const rows = this.mysql ? await read(this.dataSource.manager) : await this.transactions.run(read);
+    const rows = this.dialect.concurrentTransactions ? await read(this.dataSource.manager) : await this.transactions.run(read);
     return String(rows[0]?.position ?? 0);
   }
 
@@ -106,7 +104,7 @@ export class OutboxStore {
    */
   async anyStoredBetween(manager: EntityManager, after: bigint, before: bigint): Promise<boolean> {
     const rows = (await manager.query(
-      `SELECT id FROM notifications WHERE id > ? AND id < ?${this.mysql ? ' LOCK IN SHARE MODE' : ''}`,
+      `SELECT id FROM notifications WHERE id > ? AND id < ?${this.dialect.lockInShareMode}`,
       [after.toString(), before.toString()],
     )) as unknown[];
     return rows.length > 0;

@@ -1,18 +1,21 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
+import { SQL_DIALECT, SqlDialect } from '../database/sql-dialect';
 import { RoomMessage } from './room-message.entity';
 
 /** The `room_messages` table: inserts and newest-first pages per room. */
 @Injectable()
 export class RoomMessageStore {
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    @Inject(SQL_DIALECT) private readonly dialect: SqlDialect,
+  ) {}
 
   /** Inserts one message and returns it with its id. */
   async insert(manager: EntityManager, message: Omit<RoomMessage, 'id'>): Promise<RoomMessage> {
     const result = await manager.createQueryBuilder().insert().into(RoomMessage).values(message).updateEntity(false).execute();
-    const raw = result.raw as { insertId?: number | string } | number | bigint;
-    const id = this.dataSource.options.type === 'mysql' ? String((raw as { insertId: number | string }).insertId) : String(raw);
+    const id = this.dialect.firstInsertId(result.raw, 1).toString();
     return Object.assign(new RoomMessage(), { ...message, id });
   }
 
