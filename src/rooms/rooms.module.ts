@@ -1,8 +1,10 @@
 import { Inject, Module, OnApplicationShutdown } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
 import { ConfigModule, HERALD_CONFIG } from '../config/config.module';
 import { HeraldConfig } from '../config/herald.config';
 import { MemoryRoomPresence } from './memory-room-presence';
 import { RedisRoomPresence } from './redis-room-presence';
+import { RoomMessage } from './room-message.entity';
 import { RoomMessageStore } from './room-message.store';
 import { ROOM_PRESENCE, RoomPresence } from './room-presence';
 import { RoomsController } from './rooms.controller';
@@ -10,7 +12,7 @@ import { RoomsService } from './rooms.service';
 
 /** Rooms: durable messages, REST push and history, presence (Redis when `REDIS_URL` is set). */
 @Module({
-  imports: [ConfigModule],
+  imports: [ConfigModule, TypeOrmModule.forFeature([RoomMessage])],
   controllers: [RoomsController],
   providers: [
     RoomsService,
@@ -27,6 +29,6 @@ export class RoomsModule implements OnApplicationShutdown {
   constructor(@Inject(ROOM_PRESENCE) private readonly presence: RoomPresence) {}
 
   async onApplicationShutdown(): Promise<void> {
-    if (this.presence instanceof RedisRoomPresence) await this.presence.close();
+    await this.presence.close();
   }
 }
