@@ -1,11 +1,12 @@
 import { Global, Inject, Logger, Module, OnApplicationShutdown } from '@nestjs/common';
 import { ConfigModule, HERALD_CONFIG } from '../config/config.module';
 import { HeraldConfig } from '../config/herald.config';
+import { BestEffortPublisher } from './best-effort-publisher';
 import { GROUP_BROADCASTER, GroupBroadcaster } from './group-broadcaster';
 import { MemoryGroupBroadcaster } from './memory-group-broadcaster';
 import { RedisGroupBroadcaster } from './redis-group-broadcaster';
 
-/** Provides the `GroupBroadcaster`: Redis when `REDIS_URL` is set, in-process otherwise. */
+/** Provides the `GroupBroadcaster` (Redis when `REDIS_URL` is set, in-process otherwise) and the `BestEffortPublisher` on top of it. */
 @Global()
 @Module({
   imports: [ConfigModule],
@@ -23,13 +24,14 @@ import { RedisGroupBroadcaster } from './redis-group-broadcaster';
         return new MemoryGroupBroadcaster();
       },
     },
+    BestEffortPublisher,
   ],
-  exports: [GROUP_BROADCASTER],
+  exports: [GROUP_BROADCASTER, BestEffortPublisher],
 })
 export class BroadcasterModule implements OnApplicationShutdown {
   constructor(@Inject(GROUP_BROADCASTER) private readonly broadcaster: GroupBroadcaster) {}
 
   async onApplicationShutdown(): Promise<void> {
-    if (this.broadcaster instanceof RedisGroupBroadcaster) await this.broadcaster.close();
+    await this.broadcaster.close();
   }
 }

@@ -49,6 +49,9 @@ export interface GroupBroadcaster {
    * then on may not arrive until `onResubscribed` listeners run).
    */
   onInterrupted(listener: () => void): void;
+
+  /** Releases the transport (connections, timers); nothing is delivered afterwards. Called once at shutdown. */
+  close(): Promise<void>;
 }
 
 /** Injection token for the `GroupBroadcaster` in use. */

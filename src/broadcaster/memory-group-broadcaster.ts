@@ -27,4 +27,7 @@ export class MemoryGroupBroadcaster implements GroupBroadcaster {
 
   /** In-process delivery is never interrupted: the listener is never called. */
   onInterrupted(_listener: () => void): void {}
+
+  /** Holds no transport: nothing to release. */
+  async close(): Promise<void> {}
 }

@@ -1,5 +1,6 @@
 import { Logger } from '@nestjs/common';
 import Redis from 'ioredis';
+import { withTimeout } from '../common/with-timeout';
 import { RedisConfig } from '../config/herald.config';
 import { BroadcasterUnavailableError, GroupBroadcaster, GroupSubscriber } from './group-broadcaster';
 import { SubscriberRegistry } from './subscriber-registry';
@@ -128,21 +129,19 @@ export class RedisGroupBroadcaster implements GroupBroadcaster {
   }
 
   async ping(): Promise<void> {
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new BroadcasterUnavailableError(`redis did not answer PING within ${PING_TIMEOUT_MS} ms`)), PING_TIMEOUT_MS);
-    });
     try {
-      await Promise.race([this.firstConnection.then(() => this.publisher.ping()), timeout]);
+      await withTimeout(
+        this.firstConnection.then(() => this.publisher.ping()),
+        PING_TIMEOUT_MS,
+        () => new BroadcasterUnavailableError(`redis did not answer PING within ${PING_TIMEOUT_MS} ms`),
+      );
     } catch (error) {
       if (error instanceof BroadcasterUnavailableError) throw error;
       throw new BroadcasterUnavailableError(`redis PING failed: ${(error as Error).message}`);
-    } finally {
-      clearTimeout(timer);
     }
   }
 
-  /** Closes both connections. */
+  /** Closes both connections; subscribers get nothing more. */
   async close(): Promise<void> {
     // QUIT on a connection that is down would wait for a reconnect that may never come.
     await Promise.allSettled(

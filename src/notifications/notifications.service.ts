@@ -1,8 +1,8 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { encodeFrame, ServerEvent } from '../common/server-frame';
 import { userGroup } from '../broadcaster/groups';
-import { GROUP_BROADCASTER, GroupBroadcaster } from '../broadcaster/group-broadcaster';
+import { BestEffortPublisher } from '../broadcaster/best-effort-publisher';
 import { isUniqueViolation } from '../database/database-errors';
 import { TransactionRunner } from '../database/transaction-runner';
 import { IdempotencyService } from './idempotency.service';
@@ -40,11 +40,9 @@ export interface NotifyResult {
  */
 @Injectable()
 export class NotificationsService {
-  private readonly logger = new Logger(NotificationsService.name);
-
   constructor(
     private readonly transactions: TransactionRunner,
-    @Inject(GROUP_BROADCASTER) private readonly broadcaster: GroupBroadcaster,
+    private readonly publisher: BestEffortPublisher,
     private readonly store: NotificationStore,
     private readonly idempotency: IdempotencyService,
     private readonly relay: OutboxRelay,
@@ -168,13 +166,8 @@ export class NotificationsService {
     return { type: input.type, actor: input.actor ?? null, payload: JSON.stringify(input.payload ?? {}), createdAt: new Date() };
   }
 
-  /**
-   * Hands a read-state frame to the broadcaster without holding up the
-   * caller; an outage costs the hint only, the feed has the state.
-   */
+  /** A read-state frame is a hint for other devices: an outage costs the hint only, the feed has the state. */
   private publish(group: string, frame: string): void {
-    this.broadcaster.publish(group, frame).catch((error: Error) => {
-      this.logger.warn(`publishing a read-state change failed; it is stored: ${error.message}`);
-    });
+    this.publisher.publish(group, frame, 'a read-state change');
   }
 }

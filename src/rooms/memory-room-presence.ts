@@ -30,4 +30,7 @@ export class MemoryRoomPresence implements RoomPresence {
   async members(room: string): Promise<string[]> {
     return [...(this.rooms.get(room)?.keys() ?? [])].sort();
   }
+
+  /** Nothing is shared beyond this process: nothing to release. */
+  async close(): Promise<void> {}
 }

@@ -18,6 +18,9 @@ export interface RoomPresence {
 
   /** The distinct user ids present in the room, sorted. */
   members(room: string): Promise<string[]>;
+
+  /** Forgets this instance's entries where they are shared, and releases the transport. Called once at shutdown. */
+  close(): Promise<void>;
 }
 
 /** Injection token for the `RoomPresence` in use. */

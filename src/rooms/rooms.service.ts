@@ -1,5 +1,5 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
-import { GROUP_BROADCASTER, GroupBroadcaster } from '../broadcaster/group-broadcaster';
+import { Inject, Injectable } from '@nestjs/common';
+import { BestEffortPublisher } from '../broadcaster/best-effort-publisher';
 import { roomGroup } from '../broadcaster/groups';
 import { encodeFrame, ServerEvent } from '../common/server-frame';
 import { TransactionRunner } from '../database/transaction-runner';
@@ -28,11 +28,9 @@ export interface RoomJoinResult {
  */
 @Injectable()
 export class RoomsService {
-  private readonly logger = new Logger(RoomsService.name);
-
   constructor(
     private readonly transactions: TransactionRunner,
-    @Inject(GROUP_BROADCASTER) private readonly broadcaster: GroupBroadcaster,
+    private readonly publisher: BestEffortPublisher,
     @Inject(ROOM_PRESENCE) private readonly presence: RoomPresence,
     private readonly store: RoomMessageStore,
   ) {}
@@ -89,9 +87,7 @@ export class RoomsService {
 
   /** The row is committed: a broadcaster outage costs live delivery only; history still has it. */
   private publish(room: string, frame: string): void {
-    this.broadcaster.publish(roomGroup(room), frame).catch((error: Error) => {
-      this.logger.warn(`live delivery to room ${room} failed: ${error.message}`);
-    });
+    this.publisher.publish(roomGroup(room), frame, 'a room event');
   }
 }
 

@@ -14,7 +14,7 @@ describe.each([
     presence = create();
   });
   afterEach(async () => {
-    if (presence instanceof RedisRoomPresence) await presence.close();
+    await presence.close();
   });
 
   it('reports a user joined on their first socket and left on their last', async () => {
