@@ -1,6 +1,6 @@
 import cluster, { Worker } from 'node:cluster';
 import { Logger, LogLevel } from '@nestjs/common';
-import { SHUTDOWN_TIMEOUT_MS } from './app.setup';
+import { SHUTDOWN_TIMEOUT_MS } from './shutdown-bound';
 
 /** Signals the primary forwards to every worker, then exits once they have. */
 const FORWARDED_SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];

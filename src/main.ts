@@ -2,9 +2,10 @@ import 'reflect-metadata';
 import cluster from 'node:cluster';
 import { NestFactory } from '@nestjs/core';
 import { AppModule } from './app.module';
-import { configureApp, exitWithinShutdownBound, logLevelsFor } from './app.setup';
+import { configureApp, logLevelsFor } from './app.setup';
 import { runClusterPrimary } from './cluster-primary';
 import { loadConfig, loadDotEnv } from './config/load-config';
+import { exitWithinShutdownBound } from './shutdown-bound';
 
 async function bootstrap(): Promise<void> {
   loadDotEnv();

@@ -1,4 +1,3 @@
-import fc from 'fast-check';
 import { NotificationCursor, RecentIds } from './terminal-ids';
 
 describe('RecentIds', () => {
