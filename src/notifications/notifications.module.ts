@@ -3,6 +3,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { BroadcastRead } from './broadcast-read.entity';
 import { IdempotencyRecord } from './idempotency-record.entity';
 import { IdempotencyService } from './idempotency.service';
+import { NotificationReplay } from './notification-replay.service';
 import { Notification } from './notification.entity';
 import { NotificationStore } from './notification.store';
 import { NotificationsController } from './notifications.controller';
@@ -14,7 +15,7 @@ import { OutboxStore } from './outbox.store';
 @Module({
   imports: [TypeOrmModule.forFeature([Notification, BroadcastRead, IdempotencyRecord])],
   controllers: [NotificationsController],
-  providers: [NotificationsService, NotificationStore, IdempotencyService, OutboxStore, OutboxRelay],
-  exports: [NotificationsService],
+  providers: [NotificationsService, NotificationReplay, NotificationStore, IdempotencyService, OutboxStore, OutboxRelay],
+  exports: [NotificationsService, NotificationReplay],
 })
 export class NotificationsModule {}

@@ -7,13 +7,9 @@ import { isUniqueViolation } from '../database/database-errors';
 import { TransactionRunner } from '../database/transaction-runner';
 import { IdempotencyService } from './idempotency.service';
 import { INSERT_CHUNK, NotificationContent, NotificationStore } from './notification.store';
-import { FeedPage, NotificationView, toNotificationView } from './notification.view';
+import { FeedPage, toNotificationView } from './notification.view';
 import { OutboxRelay } from './outbox.relay';
-import { OutboxStore } from './outbox.store';
 import { NotificationsError } from './notifications.errors';
-
-/** Largest feed page, as `GET /notifications?limit=` allows. */
-const MAX_PAGE = 100;
 
 /** What a sender supplies for a notification. */
 export interface NotificationInput {
@@ -46,7 +42,6 @@ export class NotificationsService {
     private readonly store: NotificationStore,
     private readonly idempotency: IdempotencyService,
     private readonly relay: OutboxRelay,
-    private readonly outbox: OutboxStore,
   ) {}
 
   /**
@@ -105,31 +100,6 @@ export class NotificationsService {
       items: page.map(({ row, readAt }) => toNotificationView(row, readAt)),
       nextCursor: rows.length > limit ? page[page.length - 1].row.id : null,
     };
-  }
-
-  /**
-   * What a reconnecting client missed: the user's notifications with ids
-   * above `since`, oldest first. More than `limit` of them: only the newest
-   * page (up to 100, oldest first) and `truncated`, so the client pages the
-   * feed for the rest.
-   *
-   * Only ids the relay has already published are returned: a larger id
-   * that committed before a smaller one is held back by the relay, and
-   * must reach the client live after the smaller one, not before it. The
-   * caller subscribes to the user's groups before calling this, so every
-   * id above the relay's position arrives live.
-   */
-  async missedSince(userId: string, since: string, limit: number): Promise<{ items: NotificationView[]; truncated: boolean }> {
-    const upTo = await this.outbox.position();
-    const rows = await this.store.between(userId, since, upTo, limit + 1);
-    if (rows.length <= limit) return { items: rows.map(({ row, readAt }) => toNotificationView(row, readAt)), truncated: false };
-    const newest = await this.feed(userId, MAX_PAGE, (BigInt(upTo) + 1n).toString(), false);
-    return { items: newest.items.reverse(), truncated: true };
-  }
-
-  /** The newest notification id the relay has published (see `OutboxStore.position`). */
-  relayedPosition(): Promise<string> {
-    return this.outbox.position();
   }
 
   unreadCount(userId: string): Promise<number> {

@@ -1,7 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import WebSocket from 'ws';
 import { GROUP_BROADCASTER, GroupBroadcaster } from '../broadcaster/group-broadcaster';
-import { Connection, HighWater } from './connection';
+import { Connection } from './connection';
+import { HighWaterMark } from './high-water-mark';
 
 /**
  * This instance's open connections and their group memberships, kept in
@@ -11,8 +12,8 @@ import { Connection, HighWater } from './connection';
 @Injectable()
 export class ConnectionRegistry {
   private readonly connections = new Map<WebSocket, Connection>();
-  /** Newest notification id sent on this instance; see `HighWater`. */
-  readonly highWater = new HighWater();
+  /** Newest notification id sent on this instance; see `HighWaterMark`. */
+  readonly highWater = new HighWaterMark();
 
   constructor(@Inject(GROUP_BROADCASTER) private readonly broadcaster: GroupBroadcaster) {}
 

@@ -2,7 +2,8 @@ import { AddressInfo } from 'node:net';
 import { IncomingMessage } from 'node:http';
 import WebSocket, { WebSocketServer } from 'ws';
 import { encodeFrame, ServerEvent } from '../common/server-frame';
-import { Connection, HighWater } from './connection';
+import { Connection } from './connection';
+import { HighWaterMark } from './high-water-mark';
 
 /** A real server-side socket on loopback, its upgrade request, and a client reading it. */
 async function socketPair(): Promise<{ server: WebSocketServer; socket: WebSocket; request: IncomingMessage; client: WebSocket }> {
@@ -31,8 +32,8 @@ describe('Connection.deliver', () => {
 
   it('delivers a burst larger than the send buffer cap in one tick to a socket that reads, without closing it', async () => {
     const cap = 256 * 1024;
-    const connection = new Connection(pair.socket, principal, cap, new HighWater(), pair.request.socket);
-    connection.goLive();
+    const connection = new Connection(pair.socket, principal, cap, new HighWaterMark(), pair.request.socket);
+    connection.stream.ready();
     const frames = Array.from({ length: 100 }, (_, i) =>
       Buffer.from(encodeFrame(ServerEvent.Notification, { id: String(i + 1), type: 'burst', actor: null, payload: { text: 'x'.repeat(16 * 1024) }, createdAt: new Date(0).toISOString(), readAt: null })),
     );

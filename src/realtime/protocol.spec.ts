@@ -1,5 +1,7 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import fc from 'fast-check';
-import { ClientFrame, CloseCode, ErrorCode, FrameError, isFrameError, parseClientFrame } from './protocol';
+import { ClientEvent, ClientFrame, CloseCode, ErrorCode, FrameError, isFrameError, parseClientFrame, ServerEvent } from './protocol';
 
 const text = (value: string): Buffer => Buffer.from(value, 'utf8');
 const json = (value: unknown): Buffer => text(JSON.stringify(value));
@@ -125,5 +127,28 @@ describe('CloseCode', () => {
 describe('ErrorCode', () => {
   it('uses snake_case wire names', () => {
     for (const code of Object.values(ErrorCode)) expect(code).toMatch(/^[a-z]+(_[a-z]+)*$/);
+  });
+});
+
+/** The backticked names in the first column of the table under `heading` in docs/protocol.md. */
+function documentedNames(heading: string): string[] {
+  const doc = readFileSync(join(__dirname, '../../docs/protocol.md'), 'utf8');
+  const lines = doc.slice(doc.indexOf(`${heading}\n`)).split('\n');
+  const start = lines.findIndex((line) => line.startsWith('|'));
+  const end = lines.findIndex((line, i) => i > start && !line.startsWith('|'));
+  return lines.slice(start, end).flatMap((line) => /^\| `([^`]+)` \|/.exec(line)?.[1] ?? []);
+}
+
+describe('docs/protocol.md', () => {
+  it('lists exactly the server events of ServerEvent', () => {
+    expect(documentedNames('### Server to client').sort()).toEqual(Object.values(ServerEvent).sort());
+  });
+
+  it('lists exactly the client events of ClientEvent', () => {
+    expect(documentedNames('### Client to server').sort()).toEqual(Object.values(ClientEvent).sort());
+  });
+
+  it('lists exactly the error codes of ErrorCode', () => {
+    expect(documentedNames('## Error codes (`error` frames)').sort()).toEqual(Object.values(ErrorCode).sort());
   });
 });

@@ -1,10 +1,12 @@
 /**
- * The WebSocket wire protocol of `GET /ws` (`shared/api.md`), in one
+ * The WebSocket wire protocol of `GET /ws` (docs/protocol.md), in one
  * place: every event name, error code and close code. Every frame is a
- * JSON text frame `{"event": string, "data": any}`.
+ * JSON text frame `{"event": string, "data": any}`; the server events and
+ * their payload types (`ServerEventMap`) are in `common/server-frame.ts`,
+ * re-exported here.
  */
 export { encodeFrame, ServerEvent } from '../common/server-frame';
-export type { ServerEventName } from '../common/server-frame';
+export type { ServerEventMap, ServerEventName, ServerFrame } from '../common/server-frame';
 
 /** Largest client frame in bytes; larger frames close the socket with `CloseCode.MessageTooBig`. */
 export const MAX_FRAME_BYTES = 64 * 1024;

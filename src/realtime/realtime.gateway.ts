@@ -1,53 +1,41 @@
 import { IncomingMessage } from 'node:http';
-import { Inject, Logger, OnModuleDestroy, UseFilters, UseGuards, UsePipes, ValidationPipe } from '@nestjs/common';
-import {
-  ConnectedSocket,
-  MessageBody,
-  OnGatewayConnection,
-  OnGatewayDisconnect,
-  OnGatewayInit,
-  SubscribeMessage,
-  WebSocketGateway,
-  WsException,
-} from '@nestjs/websockets';
-import WebSocket, { WebSocketServer } from 'ws';
-import { GROUP_BROADCASTER, GroupBroadcaster } from '../broadcaster/group-broadcaster';
-import { compareIds } from '../common/record-id';
+import { Inject, Logger, UseFilters, UseGuards, UsePipes, ValidationPipe } from '@nestjs/common';
+import { ConnectedSocket, MessageBody, OnGatewayConnection, OnGatewayDisconnect, SubscribeMessage, WebSocketGateway, WsException } from '@nestjs/websockets';
+import WebSocket from 'ws';
 import { broadcastGroup, roomGroup, userGroup } from '../broadcaster/groups';
+import { withTimeout } from '../common/with-timeout';
 import { HERALD_CONFIG } from '../config/config.module';
 import { HeraldConfig } from '../config/herald.config';
 import { RoomRefDto, RoomSendDto } from '../rooms/rooms.dto';
 import { MAX_ROOMS_PER_SOCKET, RoomsError } from '../rooms/rooms.errors';
-import { NotificationsService } from '../notifications/notifications.service';
 import { RoomsService } from '../rooms/rooms.service';
+import { CatchUp } from './catch-up';
 import { Connection } from './connection';
 import { ConnectionRegistry } from './connection.registry';
-import { ClientEvent, CloseCode, encodeFrame, ErrorCode, RESUME_LIMIT, ServerEvent, WS_PATH } from './protocol';
+import { Heartbeat } from './heartbeat';
+import { ClientEvent, CloseCode, encodeFrame, ErrorCode, ServerEvent, WS_PATH } from './protocol';
 import { ResumeDto } from './resume.dto';
 import { principalOf, resumeCursorOf } from './upgrade-authenticator';
 import { WsConnectionGuard } from './ws-connection.guard';
 import { WsErrorFilter } from './ws-error.filter';
 
+/** How long a new socket may wait for its group subscriptions before it is closed with 1013, in ms. */
+const SUBSCRIBE_TIMEOUT_MS = 5_000;
+
 /**
  * `GET /ws`: one authenticated socket per client. On connect the socket
  * joins its user's group and the broadcast group, then gets `ready`;
- * every frame published to those groups afterwards reaches it. Sockets
- * that miss a heartbeat pong are terminated; sockets whose token expires
- * are closed with 4401.
+ * every frame published to those groups afterwards reaches it (replays:
+ * `CatchUp`; liveness: `Heartbeat`; token expiry: 4401).
  *
  * Rooms ride the same socket: `room.join` subscribes it to the room's
  * group and replies `room.joined`, `room.leave` unsubscribes, `room.send`
  * (joined rooms only) stores and broadcasts; closing the socket leaves
  * every room it joined.
  *
- * Message handlers run behind `WsConnectionGuard`, a
- * ValidationPipe and `WsErrorFilter`, since global ones do not reach gateways.
+ * Message handlers run behind `WsConnectionGuard`, a ValidationPipe and
+ * `WsErrorFilter`, since global ones do not reach gateways.
  */
-/** How long a new socket may wait for its group subscriptions before it is closed with 1013, in ms. */
-const SUBSCRIBE_TIMEOUT_MS = 5_000;
-/** Sockets caught up at once after a broadcaster outage. */
-const CATCH_UP_CONCURRENCY = 8;
-
 @WebSocketGateway({ path: WS_PATH })
 @UseGuards(WsConnectionGuard)
 @UseFilters(WsErrorFilter)
@@ -59,66 +47,16 @@ const CATCH_UP_CONCURRENCY = 8;
     exceptionFactory: (errors) => new WsException({ code: ErrorCode.InvalidData, message: errors.flatMap((e) => Object.values(e.constraints ?? {})).join('; ') }),
   }),
 )
-export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnGatewayDisconnect, OnModuleDestroy {
+export class RealtimeGateway implements OnGatewayConnection, OnGatewayDisconnect {
   private readonly logger = new Logger(RealtimeGateway.name);
-  private heartbeat?: NodeJS.Timeout;
-  /** Broadcaster interruptions so far; a catch-up belongs to the one it follows. */
-  private interruptions = 0;
-  /** False from a broadcaster interruption until its subscriptions are back. */
-  private subscribed = true;
 
   constructor(
     private readonly registry: ConnectionRegistry,
     @Inject(HERALD_CONFIG) private readonly config: HeraldConfig,
     private readonly rooms: RoomsService,
-    private readonly notifications: NotificationsService,
-    @Inject(GROUP_BROADCASTER) private readonly broadcaster: GroupBroadcaster,
+    private readonly catchUp: CatchUp,
+    private readonly heartbeat: Heartbeat,
   ) {}
-
-  async afterInit(_server: WebSocketServer): Promise<void> {
-    this.heartbeat = setInterval(() => this.beat(), this.config.realtime.heartbeatMs);
-    this.heartbeat.unref();
-    this.broadcaster.onInterrupted(() => {
-      this.interruptions++;
-      this.subscribed = false;
-      for (const connection of this.registry.values()) connection.interrupt();
-    });
-    this.broadcaster.onResubscribed(() => {
-      this.subscribed = true;
-      void this.catchUpAll(this.interruptions);
-    });
-    try {
-      this.registry.highWater.raise(await this.notifications.relayedPosition());
-    } catch (error) {
-      this.logger.warn(`reading the relay position failed; sockets catch up from their own ids only: ${(error as Error).message}`);
-    }
-  }
-
-  /**
-   * After a broadcaster outage, every open socket may have missed frames:
-   * replay each one's notifications from the newest id it was sent before
-   * the interruption, a few sockets at a time. Until its turn, a socket
-   * drops live notifications (its replay covers them).
-   */
-  private async catchUpAll(interruption: number): Promise<void> {
-    const connections = [...this.registry.values()];
-    this.logger.log(`broadcaster reconnected: catching up ${connections.length} sockets from the database`);
-    const next = connections.values();
-    const worker = async () => {
-      for (const connection of next) {
-        // A newer interruption started: its own catch-up takes over from the cursors kept on the sockets.
-        if (interruption !== this.interruptions) return;
-        if (connection.socket.readyState !== WebSocket.OPEN) continue;
-        try {
-          await this.resume(connection, undefined, interruption);
-        } catch (error) {
-          this.logger.warn(`catching up ${connection.principal.sub} failed: ${(error as Error).message}`);
-          connection.socket.close(CloseCode.TryAgainLater, 'catch-up failed');
-        }
-      }
-    };
-    await Promise.all(Array.from({ length: CATCH_UP_CONCURRENCY }, worker));
-  }
 
   async handleConnection(socket: WebSocket, request: IncomingMessage): Promise<void> {
     const principal = principalOf(request);
@@ -129,15 +67,11 @@ export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnGa
     }
     const connection = new Connection(socket, principal, this.config.realtime.maxBufferedBytes, this.registry.highWater, request.socket);
     this.registry.add(connection);
-    socket.on('pong', () => {
-      connection.alive = true;
-    });
+    this.heartbeat.watch(connection);
     connection.scheduleExpiry();
     try {
-      await withTimeout(
-        Promise.all([this.registry.join(connection, userGroup(principal.sub)), this.registry.join(connection, broadcastGroup())]),
-        SUBSCRIBE_TIMEOUT_MS,
-      );
+      const groups = [userGroup(principal.sub), broadcastGroup()];
+      await withTimeout(Promise.all(groups.map((group) => this.registry.join(connection, group))), SUBSCRIBE_TIMEOUT_MS);
     } catch (error) {
       // Without its groups the socket would miss live events: ask the client to retry rather than pretend.
       this.logger.warn(`subscribing ${principal.sub} failed: ${(error as Error).message}`);
@@ -146,53 +80,14 @@ export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnGa
     }
     connection.send(encodeFrame(ServerEvent.Ready, { user: principal.sub }));
     const since = resumeCursorOf(request);
-    if (since === undefined) {
-      connection.goLive();
-      return;
-    }
-    try {
-      await this.resume(connection, since);
-    } catch (error) {
-      // A client that asked to resume must not silently miss what it asked for: let it reconnect and ask again.
-      this.logger.warn(`resuming ${principal.sub} failed: ${(error as Error).message}`);
-      socket.close(CloseCode.TryAgainLater, 'resume failed');
-    }
+    if (since === undefined) connection.stream.ready();
+    else await this.resume(connection, since);
   }
 
   /** `resume {since}`: replays the caller's notifications above `since`, in id order, then `resumed`. */
   @SubscribeMessage(ClientEvent.Resume)
   async resumeFrom(@ConnectedSocket() socket: WebSocket, @MessageBody() body: ResumeDto): Promise<void> {
-    const connection = this.connectionOf(socket);
-    try {
-      await this.resume(connection, body.since);
-    } catch (error) {
-      // Live frames flowed on after the failed replay: the socket may now lack ids below its watermark.
-      this.logger.warn(`resuming ${connection.principal.sub} failed: ${(error as Error).message}`);
-      socket.close(CloseCode.TryAgainLater, 'resume failed');
-    }
-  }
-
-  /**
-   * Sends what the user missed since `since` (oldest first; `resync` and
-   * the newest page when more than `RESUME_LIMIT`), then `resumed` with
-   * how many were sent. A pending catch-up (broadcaster interruption)
-   * starts from its own cursor when that is older. Live notifications
-   * arriving meanwhile follow the replay, each id once.
-   */
-  private resume(connection: Connection, requested?: string, interruption?: number): Promise<void> {
-    return connection.replay(async () => {
-      if (interruption !== undefined && interruption !== this.interruptions) return;
-      if (requested !== undefined) connection.acknowledge(requested);
-      // While the broadcaster is down, a pending catch-up must wait for it: frames published until then are lost to this instance.
-      const pending = this.subscribed ? connection.takeCatchUpCursor() : null;
-      const since = requested === undefined || (pending !== null && compareIds(pending, requested) < 0) ? pending : requested;
-      if (since === null) return;
-      const { items, truncated } = await this.notifications.missedSince(connection.principal.sub, since, RESUME_LIMIT);
-      if (truncated) connection.send(encodeFrame(ServerEvent.Resync, { since, limit: RESUME_LIMIT }));
-      let count = 0;
-      for (const item of items) if (connection.sendReplayed(item.id, encodeFrame(ServerEvent.Notification, item))) count++;
-      connection.send(encodeFrame(ServerEvent.Resumed, { since, count }));
-    });
+    await this.resume(this.connectionOf(socket), body.since);
   }
 
   async handleDisconnect(socket: WebSocket): Promise<void> {
@@ -244,33 +139,20 @@ export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnGa
     await connection.inOrder(() => this.rooms.postMessage(body.room, connection.principal.sub, body.text));
   }
 
+  /** A replay the client asked for; when it fails the socket may lack what it asked for, so it is closed with 1013 to reconnect and ask again. */
+  private async resume(connection: Connection, since: string): Promise<void> {
+    try {
+      await this.catchUp.resume(connection, since);
+    } catch (error) {
+      this.logger.warn(`resuming ${connection.principal.sub} failed: ${(error as Error).message}`);
+      connection.socket.close(CloseCode.TryAgainLater, 'resume failed');
+    }
+  }
+
   /** The guard already checked the socket is registered. */
   private connectionOf(socket: WebSocket): Connection {
     const connection = this.registry.get(socket);
     if (!connection) throw new WsException({ code: ErrorCode.Unauthorized, message: 'connection is not authenticated' });
     return connection;
   }
-
-  onModuleDestroy(): void {
-    clearInterval(this.heartbeat);
-  }
-
-  private beat(): void {
-    for (const connection of this.registry.values()) {
-      if (!connection.alive) {
-        connection.socket.terminate();
-        continue;
-      }
-      connection.alive = false;
-      connection.socket.ping();
-    }
-  }
-}
-
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }

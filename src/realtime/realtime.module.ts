@@ -2,14 +2,17 @@ import { Module } from '@nestjs/common';
 import { AuthModule } from '../auth/auth.module';
 import { NotificationsModule } from '../notifications/notifications.module';
 import { RoomsModule } from '../rooms/rooms.module';
+import { CatchUp } from './catch-up';
 import { ConnectionRegistry } from './connection.registry';
+import { Heartbeat } from './heartbeat';
 import { RealtimeGateway } from './realtime.gateway';
 import { ShutdownState } from './shutdown-state';
 import { WsConnectionGuard } from './ws-connection.guard';
 
+/** The WebSocket endpoint: the gateway, its connections, replays and heartbeat, and the shutdown state the adapter reads. */
 @Module({
   imports: [AuthModule, NotificationsModule, RoomsModule],
-  providers: [RealtimeGateway, ConnectionRegistry, WsConnectionGuard, ShutdownState],
+  providers: [RealtimeGateway, ConnectionRegistry, CatchUp, Heartbeat, WsConnectionGuard, ShutdownState],
   exports: [ConnectionRegistry, ShutdownState],
 })
 export class RealtimeModule {}

@@ -1,0 +1,97 @@
+import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import WebSocket from 'ws';
+import { GROUP_BROADCASTER, GroupBroadcaster } from '../broadcaster/group-broadcaster';
+import { compareIds } from '../common/record-id';
+import { NotificationReplay } from '../notifications/notification-replay.service';
+import { Connection } from './connection';
+import { ConnectionRegistry } from './connection.registry';
+import { CloseCode, encodeFrame, RESUME_LIMIT, ServerEvent } from './protocol';
+
+/** Sockets caught up at once after a broadcaster outage. */
+const CATCH_UP_CONCURRENCY = 8;
+
+/**
+ * Replays what sockets missed, from the database: a client's resume
+ * (`?since=` or `resume`), and every socket's catch-up after a
+ * broadcaster interruption (a few sockets at a time; until its turn a
+ * socket drops live notifications, which its replay covers).
+ */
+@Injectable()
+export class CatchUp implements OnApplicationBootstrap {
+  private readonly logger = new Logger(CatchUp.name);
+  /** Broadcaster interruptions so far; a catch-up belongs to the one it follows. */
+  private interruptions = 0;
+  /** False from a broadcaster interruption until its subscriptions are back. */
+  private subscribed = true;
+
+  constructor(
+    private readonly registry: ConnectionRegistry,
+    private readonly replays: NotificationReplay,
+    @Inject(GROUP_BROADCASTER) broadcaster: GroupBroadcaster,
+  ) {
+    broadcaster.onInterrupted(() => {
+      this.interruptions++;
+      this.subscribed = false;
+      for (const connection of this.registry.values()) connection.stream.interrupt();
+    });
+    broadcaster.onResubscribed(() => {
+      this.subscribed = true;
+      void this.catchUpAll(this.interruptions);
+    });
+  }
+
+  /** Starts the instance's high-water mark at the relay's position, so early sockets catch up from there. */
+  async onApplicationBootstrap(): Promise<void> {
+    try {
+      this.registry.highWater.raise(await this.replays.relayedPosition());
+    } catch (error) {
+      this.logger.warn(`reading the relay position failed; sockets catch up from their own ids only: ${(error as Error).message}`);
+    }
+  }
+
+  /**
+   * Sends what the user missed since `requested` (oldest first; `resync`
+   * and the newest page when more than `RESUME_LIMIT`), then `resumed`
+   * with how many were sent. A pending catch-up (broadcaster interruption)
+   * starts from its own cursor when that is older. Live notifications
+   * arriving meanwhile follow the replay, each id once.
+   * @throws whatever the database throws; the caller closes the socket, since it may now lack ids below its watermark.
+   */
+  resume(connection: Connection, requested?: string, interruption?: number): Promise<void> {
+    const { stream } = connection;
+    return stream.replay(async () => {
+      if (interruption !== undefined && interruption !== this.interruptions) return;
+      if (requested !== undefined) stream.acknowledge(requested);
+      // While the broadcaster is down, a pending catch-up must wait for it: frames published until then are lost to this instance.
+      const pending = this.subscribed ? stream.takeCatchUpCursor() : null;
+      const since = requested === undefined || (pending !== null && compareIds(pending, requested) < 0) ? pending : requested;
+      if (since === null) return;
+      const { items, truncated } = await this.replays.missedSince(connection.principal.sub, since, RESUME_LIMIT);
+      if (truncated) connection.send(encodeFrame(ServerEvent.Resync, { since, limit: RESUME_LIMIT }));
+      let count = 0;
+      for (const item of items) if (connection.sendReplayed(item.id, encodeFrame(ServerEvent.Notification, item))) count++;
+      connection.send(encodeFrame(ServerEvent.Resumed, { since, count }));
+    });
+  }
+
+  /** After a broadcaster outage: replays each open socket's notifications from the newest id it was sent before the interruption. */
+  private async catchUpAll(interruption: number): Promise<void> {
+    const connections = [...this.registry.values()];
+    this.logger.log(`broadcaster reconnected: catching up ${connections.length} sockets from the database`);
+    const next = connections.values();
+    const worker = async () => {
+      for (const connection of next) {
+        // A newer interruption started: its own catch-up takes over from the cursors kept on the sockets.
+        if (interruption !== this.interruptions) return;
+        if (connection.socket.readyState !== WebSocket.OPEN) continue;
+        try {
+          await this.resume(connection, undefined, interruption);
+        } catch (error) {
+          this.logger.warn(`catching up ${connection.principal.sub} failed: ${(error as Error).message}`);
+          connection.socket.close(CloseCode.TryAgainLater, 'catch-up failed');
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: CATCH_UP_CONCURRENCY }, worker));
+  }
+}
