@@ -1,34 +1,89 @@
 /**
- * Server-to-client event names that features publish through the
- * `GroupBroadcaster`, and the one function that turns an event into frame
- * text. `realtime/protocol.ts` re-exports these beside the rest of the wire
- * protocol; they live here because publishers must not import `realtime/`.
+ * The server-to-client half of the wire protocol of `GET /ws`
+ * (docs/protocol.md): every event name, the shape of each event's `data`
+ * (`ServerEventMap`), and the one function that turns an event into frame
+ * text. `realtime/protocol.ts` re-exports these beside the rest of the
+ * protocol; they live here because publishers (notifications, rooms) must
+ * not import `realtime/`, and the payload shapes are the ones REST returns.
  */
-export const ServerEvent = {
-  /** `{user}` once the socket's groups are subscribed. */
-  Ready: 'ready',
-  /** A Notification, as in `GET /notifications`. */
-  Notification: 'notification',
-  /** `{ids: string[]}` or `{all: true}`: read state changed on another device. */
-  NotificationRead: 'notification.read',
-  /** A RoomMessage, as in `GET /rooms/:room/messages`, to the room's members. */
-  RoomMessage: 'room.message',
-  /** `{room, history: RoomMessage[] (oldest first), members: string[]}`: the reply to `room.join`. */
-  RoomJoined: 'room.joined',
-  /** `{room, user, state: 'joined' | 'left'}`: a user's first socket joined, or last socket left, the room. */
-  RoomPresence: 'room.presence',
-  /** `{since, count}`: a resume (`?since=` or `resume`) replayed `count` notifications; live ones follow. */
-  Resumed: 'resumed',
-  /** `{since, limit}`: more than `limit` notifications were missed; only the newest page is replayed, page the REST feed for the rest. */
-  Resync: 'resync',
-  /** `{code, message}`. */
-  Error: 'error',
-} as const;
 
-export type ServerEventName = (typeof ServerEvent)[keyof typeof ServerEvent];
+/** A notification as REST and WebSocket clients see it. */
+export interface NotificationView {
+  /** Decimal BIGINT; grows with time; the paging and recovery cursor. */
+  id: string;
+  /** Application-defined kind, 1-128 characters. */
+  type: string;
+  /** Who caused it, or null. */
+  actor: string | null;
+  /** The JSON object the sender posted. */
+  payload: Record<string, unknown>;
+  /** ISO-8601 UTC with milliseconds. */
+  createdAt: string;
+  /** ISO-8601 UTC, or null while unread. */
+  readAt: string | null;
+}
+
+/** A room message as REST and WebSocket clients see it. */
+export interface RoomMessageView {
+  /** Decimal BIGINT; grows with time; the history cursor. */
+  id: string;
+  room: string;
+  /** The poster's user id (`sub`). */
+  sender: string;
+  /** 1-4,000 characters of plain text. */
+  text: string;
+  /** ISO-8601 UTC with milliseconds. */
+  createdAt: string;
+}
+
+/** Every server-to-client event and the type of its `data`. */
+export interface ServerEventMap {
+  /** Once the socket's groups are subscribed. */
+  ready: { user: string };
+  /** A Notification, as in `GET /notifications`. */
+  notification: NotificationView;
+  /** Read state changed on another device. */
+  'notification.read': { ids: string[] } | { all: true };
+  /** A RoomMessage, as in `GET /rooms/:room/messages`, to the room's members. */
+  'room.message': RoomMessageView;
+  /** The reply to `room.join`: history oldest first, members sorted. */
+  'room.joined': { room: string; history: RoomMessageView[]; members: string[] };
+  /** A user's first socket joined, or last socket left, the room. */
+  'room.presence': { room: string; user: string; state: 'joined' | 'left' };
+  /** A resume (`?since=` or `resume`) replayed `count` notifications; live ones follow. */
+  resumed: { since: string; count: number };
+  /** More than `limit` notifications were missed: only the newest page is replayed; page the REST feed for the rest. */
+  resync: { since: string; limit: number };
+  /** A frame or action was refused (`ErrorCode` in realtime/protocol.ts); the socket stays open. */
+  error: { code: string; message: string };
+}
+
+/** Every server-to-client event name. */
+export type ServerEventName = keyof ServerEventMap;
+
+/** A server frame of one event, as it travels: `{"event", "data"}`. */
+export type ServerFrame<E extends ServerEventName = ServerEventName> = { [K in E]: { event: K; data: ServerEventMap[K] } }[E];
+
+/** Server event names by role, for call sites; the map above is the source of their payloads. */
+export const ServerEvent = {
+  Ready: 'ready',
+  Notification: 'notification',
+  NotificationRead: 'notification.read',
+  RoomMessage: 'room.message',
+  RoomJoined: 'room.joined',
+  RoomPresence: 'room.presence',
+  Resumed: 'resumed',
+  Resync: 'resync',
+  Error: 'error',
+} as const satisfies Record<string, ServerEventName>;
+
+/** Fails to compile when an event of the map has no name in `ServerEvent`. */
+export type EveryServerEventNamed = Exclude<ServerEventName, (typeof ServerEvent)[keyof typeof ServerEvent]> extends never ? true : never;
+const everyServerEventNamed: EveryServerEventNamed = true;
+void everyServerEventNamed;
 
 /** Serializes one `{"event", "data"}` text frame. Call once per publish, never per socket. */
-export function encodeFrame(event: ServerEventName, data: unknown): string {
+export function encodeFrame<E extends ServerEventName>(event: E, data: ServerEventMap[E]): string {
   return JSON.stringify({ event, data });
 }
 
@@ -37,9 +92,11 @@ let lastFrame: Buffer | null = null;
 let lastId: string | null = null;
 
 /**
- * The id of a `notification` frame built by `encodeFrame` (whose `data`
- * starts with `id`), or null for any other frame. Fan-out hands one Buffer
- * to every socket in turn, so the last answer is remembered.
+ * The id of a `notification` frame built by `encodeFrame` or
+ * `NotificationFrames` (whose `data` starts with `id`: a NotificationView
+ * lists it first; notification-frames.spec.ts checks the round trip), or
+ * null for any other frame. Fan-out hands one Buffer to every socket in
+ * turn, so the last answer is remembered.
  */
 export function notificationIdOf(frame: Buffer): string | null {
   if (frame === lastFrame) return lastId;

@@ -1,17 +1,5 @@
+import { NotificationView } from '../common/server-frame';
 import { Notification } from './notification.entity';
-
-/** A notification as REST and WebSocket clients see it (`shared/api.md`). */
-export interface NotificationView {
-  /** Decimal BIGINT; grows with time; the paging and recovery cursor. */
-  id: string;
-  type: string;
-  actor: string | null;
-  payload: Record<string, unknown>;
-  /** ISO-8601 UTC with milliseconds. */
-  createdAt: string;
-  /** ISO-8601 UTC, or null while unread. */
-  readAt: string | null;
-}
 
 /** One page of the feed, newest first. */
 export interface FeedPage {

@@ -1,7 +1,8 @@
 import { Body, Controller, Get, Param, Post, Query } from '@nestjs/common';
 import { CurrentPrincipal, Roles } from '../auth/auth.decorators';
 import { Principal } from '../auth/principal';
-import { RoomHistoryPage, RoomMessageView } from './room-message.view';
+import { RoomMessageView } from '../common/server-frame';
+import { RoomHistoryPage } from './room-message.view';
 import { PostRoomMessageDto, RoomHistoryQueryDto } from './rooms.dto';
 import { RoomsService } from './rooms.service';
 

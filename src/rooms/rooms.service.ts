@@ -1,11 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { BestEffortPublisher } from '../broadcaster/best-effort-publisher';
 import { roomGroup } from '../broadcaster/groups';
-import { encodeFrame, ServerEvent } from '../common/server-frame';
+import { encodeFrame, RoomMessageView, ServerEvent } from '../common/server-frame';
 import { TransactionRunner } from '../database/transaction-runner';
 import { isRoomName } from './room-name';
 import { RoomMessageStore } from './room-message.store';
-import { RoomHistoryPage, RoomMessageView, toRoomMessageView } from './room-message.view';
+import { RoomHistoryPage, toRoomMessageView } from './room-message.view';
 import { ROOM_PRESENCE, RoomPresence } from './room-presence';
 import { RoomsError } from './rooms.errors';
 

@@ -1,4 +1,4 @@
-import { NotificationView } from '../../src/notifications/notification.view';
+import { NotificationView } from '../../src/common/server-frame';
 import { createTestApp, TestApp } from '../support/create-test-app';
 import { expectEventually } from '../support/expect-eventually';
 import { unique } from '../support/test-env';

@@ -1,9 +1,8 @@
 import WebSocket, { ClientOptions } from 'ws';
+import { ServerEventMap, ServerEventName, ServerFrame } from '../../src/common/server-frame';
 
-export interface Frame {
-  event: string;
-  data: any;
-}
+/** A recorded server frame; `data` is typed by `ServerEventMap` once narrowed by `event`. */
+export type Frame = ServerFrame;
 
 export interface ConnectOptions {
   /** Sent as `Authorization: Bearer`. */
@@ -62,11 +61,11 @@ export class TestClient {
    * Resolves with the data of the first recorded frame of `event` matching
    * `predicate`, waiting up to `timeoutMs` for it to arrive.
    */
-  async next(event: string, predicate: (data: any) => boolean = () => true, timeoutMs = 5_000): Promise<any> {
+  async next<E extends ServerEventName>(event: E, predicate: (data: ServerEventMap[E]) => boolean = () => true, timeoutMs = 5_000): Promise<ServerEventMap[E]> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      const found = this.frames.find((frame) => frame.event === event && predicate(frame.data));
-      if (found) return found.data;
+      const found = this.all(event).find(predicate);
+      if (found) return found;
       if (this.socket.readyState === WebSocket.CLOSED) throw new Error(`socket closed before ${event} arrived; frames: ${JSON.stringify(this.frames)}`);
       const remaining = deadline - Date.now();
       if (remaining <= 0) throw new Error(`no ${event} frame within ${timeoutMs} ms; frames: ${JSON.stringify(this.frames)}`);
@@ -81,8 +80,9 @@ export class TestClient {
   }
 
   /** All recorded frames of one event. */
-  all(event: string): any[] {
-    return this.frames.filter((frame) => frame.event === event).map((frame) => frame.data);
+  all<E extends ServerEventName>(event: E): Array<ServerEventMap[E]> {
+    // The server's frames are trusted to match the map; e2e assertions check their content.
+    return this.frames.filter((frame) => frame.event === event).map((frame) => frame.data as ServerEventMap[E]);
   }
 
   send(frame: unknown): void {

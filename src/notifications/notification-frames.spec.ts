@@ -1,0 +1,60 @@
+import fc from 'fast-check';
+import { encodeFrame, notificationIdOf, ServerEvent } from '../common/server-frame';
+import { MAX_RECORD_ID } from '../common/record-id';
+import { NotificationFrames } from './notification-frames';
+import { Notification } from './notification.entity';
+
+const row = fc.record({
+  id: fc.bigInt({ min: 1n, max: MAX_RECORD_ID }).map(String),
+  recipient: fc.option(fc.string({ maxLength: 128 })),
+  type: fc.string({ minLength: 1, maxLength: 128 }),
+  actor: fc.option(fc.string({ maxLength: 128 })),
+  payload: fc.dictionary(fc.string(), fc.jsonValue()).map((value) => JSON.stringify(value)),
+  createdAt: fc.date({ min: new Date(0), max: new Date(8.64e15), noInvalidDate: true }),
+  readAt: fc.option(fc.date({ min: new Date(0), max: new Date(8.64e15), noInvalidDate: true })),
+});
+
+type Row = typeof row extends fc.Arbitrary<infer T> ? T : never;
+
+const asNotification = (value: Row): Notification => Object.assign(new Notification(), value);
+
+describe('NotificationFrames and notificationIdOf', () => {
+  it('reads back the id of every notification frame the relay encodes', () => {
+    fc.assert(
+      fc.property(fc.array(row, { minLength: 1, maxLength: 5 }), (rows) => {
+        const frames = new NotificationFrames();
+        for (const value of rows) expect(notificationIdOf(Buffer.from(frames.encode(asNotification(value))))).toBe(value.id);
+      }),
+    );
+  });
+
+  it('encodes the same frame as encodeFrame, with a template shared by rows that differ only in id and recipient', () => {
+    fc.assert(
+      fc.property(row, fc.array(fc.bigInt({ min: 1n, max: MAX_RECORD_ID }).map(String), { maxLength: 3 }), (value, ids) => {
+        const frames = new NotificationFrames();
+        for (const id of [value.id, ...ids]) {
+          const notification = asNotification({ ...value, id });
+          const expected = encodeFrame(ServerEvent.Notification, {
+            id,
+            type: value.type,
+            actor: value.actor,
+            payload: JSON.parse(value.payload) as Record<string, unknown>,
+            createdAt: value.createdAt.toISOString(),
+            readAt: value.readAt?.toISOString() ?? null,
+          });
+          expect(frames.encode(notification)).toBe(expected);
+        }
+      }),
+    );
+  });
+
+  it('finds no notification id in frames of other events, including a notification-like payload', () => {
+    const frames = [
+      encodeFrame(ServerEvent.Ready, { user: '{"event":"notification","data":{"id":"1"' }),
+      encodeFrame(ServerEvent.NotificationRead, { ids: ['5'] }),
+      encodeFrame(ServerEvent.RoomMessage, { id: '7', room: 'lobby', sender: 'a', text: 'x', createdAt: new Date(0).toISOString() }),
+      encodeFrame(ServerEvent.Resumed, { since: '1', count: 0 }),
+    ];
+    for (const frame of frames) expect(notificationIdOf(Buffer.from(frame))).toBeNull();
+  });
+});
