@@ -13,7 +13,7 @@ import { FeedPage } from './notification.view';
 import { NotificationsService } from './notifications.service';
 
 /**
- * The notification REST rows of `shared/api.md`. Every read and mark is
+ * The notification REST rows (docs/rest.md). Every read and mark is
  * scoped to the caller's own feed; another user's id answers 404.
  */
 @Controller('notifications')

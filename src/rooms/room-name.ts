@@ -1,4 +1,4 @@
-/** Room names (`shared/api.md`): 1-64 of ASCII letters, digits, `_`, `.`, `-`; compared exactly. */
+/** Room names (docs/protocol.md): 1-64 of ASCII letters, digits, `_`, `.`, `-`; compared exactly. */
 export const ROOM_NAME_PATTERN = /^[A-Za-z0-9_.-]{1,64}$/;
 
 /** Longest room message, in characters. */

@@ -6,7 +6,7 @@ import { RoomHistoryPage } from './room-message.view';
 import { PostRoomMessageDto, RoomHistoryQueryDto } from './rooms.dto';
 import { RoomsService } from './rooms.service';
 
-/** The room REST rows of `shared/api.md`. A bad room name is 400 (`room_invalid`). */
+/** The room REST rows (docs/rest.md). A bad room name is 400 (`room_invalid`). */
 @Controller('rooms/:room/messages')
 export class RoomsController {
   constructor(private readonly rooms: RoomsService) {}
