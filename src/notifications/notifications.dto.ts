@@ -5,17 +5,14 @@ import {
   ArrayUnique,
   IsArray,
   IsBoolean,
-  IsInt,
   IsObject,
   IsOptional,
   IsString,
   Length,
-  Max,
-  Min,
   ValidateBy,
   ValidationOptions,
 } from 'class-validator';
-import { IsRecordId } from '../common/record-id';
+import { PageQueryDto } from '../common/page-query.dto';
 
 /** Largest payload, in bytes of its JSON text. */
 export const MAX_PAYLOAD_BYTES = 16 * 1024;
@@ -61,17 +58,8 @@ export class CreateNotificationDto extends NotificationContentDto {
 /** Body of `POST /notifications/broadcast`. */
 export class BroadcastNotificationDto extends NotificationContentDto {}
 
-/** Query of `GET /notifications`. */
-export class FeedQueryDto {
-  /** Page size, 1-100 (default 20). */
-  @IsOptional() @Transform(({ value }) => (typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value))
-  @IsInt() @Min(1) @Max(100)
-  limit?: number;
-
-  /** Cursor: only notifications with a smaller id (the previous page's `nextCursor`). */
-  @IsOptional() @IsString() @IsRecordId({ message: 'before must be a notification id' })
-  before?: string;
-
+/** Query of `GET /notifications`: a page (`limit` defaults to 20) of the caller's feed. */
+export class FeedQueryDto extends PageQueryDto {
   /** `true` for unread notifications only. */
   @IsOptional() @Transform(({ value }) => (value === 'true' ? true : value === 'false' ? false : value))
   @IsBoolean()

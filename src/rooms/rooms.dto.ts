@@ -1,6 +1,5 @@
-import { Transform } from 'class-transformer';
-import { IsInt, IsOptional, IsString, Length, Matches, Max, Min } from 'class-validator';
-import { IsRecordId } from '../common/record-id';
+import { IsString, Length, Matches } from 'class-validator';
+import { PageQueryDto } from '../common/page-query.dto';
 import { MAX_ROOM_TEXT, ROOM_NAME_PATTERN } from './room-name';
 
 const ROOM_MESSAGE = { message: 'room must match ^[A-Za-z0-9_.-]{1,64}$' };
@@ -26,14 +25,5 @@ export class RoomSendDto extends RoomRefDto {
   text!: string;
 }
 
-/** Query of `GET /rooms/:room/messages`. */
-export class RoomHistoryQueryDto {
-  /** Page size, 1-100 (default 50). */
-  @IsOptional() @Transform(({ value }) => (typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value))
-  @IsInt() @Min(1) @Max(100)
-  limit?: number;
-
-  /** Cursor: only messages with a smaller id (the previous page's `nextCursor`). */
-  @IsOptional() @IsString() @IsRecordId({ message: 'before must be a message id' })
-  before?: string;
-}
+/** Query of `GET /rooms/:room/messages`: a page (`limit` defaults to 50) of the room's history. */
+export class RoomHistoryQueryDto extends PageQueryDto {}
