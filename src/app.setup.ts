@@ -6,6 +6,7 @@ import { DatabaseUnavailableFilter } from './database/database-unavailable.filte
 import { DomainErrorFilter } from './common/domain-error.filter';
 import { HERALD_CONFIG } from './config/config.module';
 import { HeraldConfig } from './config/herald.config';
+import { serveOpenApi } from './openapi/openapi';
 import { HeraldWsAdapter } from './realtime/herald-ws.adapter';
 import { ShutdownState } from './realtime/shutdown-state';
 import { UpgradeAuthenticator } from './realtime/upgrade-authenticator';
@@ -42,6 +43,7 @@ export function configureApp(app: INestApplication): void {
   app.useWebSocketAdapter(
     new HeraldWsAdapter(app, new UpgradeAuthenticator(app.get(TokenRules), config.realtime.allowedOrigins), app.get(ShutdownState)),
   );
+  serveOpenApi(app);
   app.enableShutdownHooks();
 
   if (config.auth.usingDevelopmentSecret) {

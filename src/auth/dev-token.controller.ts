@@ -1,5 +1,7 @@
 import { Body, Controller, HttpCode, Inject, NotFoundException, Post } from '@nestjs/common';
+import { ApiCreatedResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Throttle } from '@nestjs/throttler';
+import { ApiErrorResponses } from '../common/error-response.dto';
 import { HERALD_CONFIG } from '../config/config.module';
 import { HeraldConfig } from '../config/herald.config';
 import { Public } from './auth.decorators';
@@ -11,6 +13,7 @@ import { signAccessToken } from './token-signer';
  * demos. Enabled by `AUTH_DEV_TOKENS` (on unless `NODE_ENV=production`);
  * answers 404 when disabled, as if the route did not exist.
  */
+@ApiTags('auth')
 @Controller('auth')
 export class DevTokenController {
   constructor(@Inject(HERALD_CONFIG) private readonly config: HeraldConfig) {}
@@ -19,6 +22,9 @@ export class DevTokenController {
   @Throttle({ default: { limit: 30, ttl: 60_000 } })
   @Post('dev-token')
   @HttpCode(201)
+  @ApiOperation({ summary: 'Mint a development token', description: 'Anyone, only while `AUTH_DEV_TOKENS` is on; 404 otherwise, as if the route did not exist.' })
+  @ApiCreatedResponse({ type: DevTokenResponse })
+  @ApiErrorResponses(400, 404, 429)
   issue(@Body() body: DevTokenRequestDto): DevTokenResponse {
     if (!this.config.auth.devTokens) throw new NotFoundException('Cannot POST /auth/dev-token');
     return { token: signAccessToken(this.config, { sub: body.sub, roles: body.roles, ttlSeconds: body.ttl }) };

@@ -1,14 +1,18 @@
 import { BadRequestException, Body, Controller, Get, Headers, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
+import { ApiBearerAuth, ApiCreatedResponse, ApiHeader, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import { Response } from 'express';
 import { CurrentPrincipal, Roles } from '../auth/auth.decorators';
 import { Principal } from '../auth/principal';
+import { ApiErrorResponses } from '../common/error-response.dto';
 import { isRecordId } from '../common/record-id';
+import { BEARER_SCHEME } from '../openapi/openapi';
 import {
   BroadcastNotificationDto,
   CreateNotificationDto,
   FeedQueryDto,
   IDEMPOTENCY_KEY_PATTERN,
 } from './notifications.dto';
+import { FeedPageDto, NotificationIdDto, NotificationIdsDto, UnreadCountDto } from './notification-responses.dto';
 import { FeedPage } from './notification.view';
 import { NotificationsService } from './notifications.service';
 
@@ -16,6 +20,9 @@ import { NotificationsService } from './notifications.service';
  * The notification REST rows (docs/rest.md). Every read and mark is
  * scoped to the caller's own feed; another user's id answers 404.
  */
+@ApiTags('notifications')
+@ApiBearerAuth(BEARER_SCHEME)
+@ApiErrorResponses(401, 429, 503)
 @Controller('notifications')
 export class NotificationsController {
   constructor(private readonly notifications: NotificationsService) {}
@@ -28,6 +35,10 @@ export class NotificationsController {
    */
   @Post()
   @Roles('service', 'admin')
+  @ApiOperation({ summary: 'Notify users', description: 'Roles `service` or `admin`. Stores one notification per recipient, then delivers each to its open sockets.' })
+  @ApiHeader({ name: 'Idempotency-Key', required: false, description: '1-255 visible ASCII characters; a repeat within 24 h returns the same ids with `Idempotent-Replayed: true`' })
+  @ApiCreatedResponse({ type: NotificationIdsDto })
+  @ApiErrorResponses(400, 403, 413, 422)
   async create(
     @CurrentPrincipal() caller: Principal,
     @Body() body: CreateNotificationDto,
@@ -46,18 +57,26 @@ export class NotificationsController {
   /** 201 `{id}`: stored once, in every user's feed, delivered to every open socket. Role `admin`. */
   @Post('broadcast')
   @Roles('admin')
+  @ApiOperation({ summary: 'Broadcast to every user', description: 'Role `admin`. Stored once; in every feed and on every open socket.' })
+  @ApiCreatedResponse({ type: NotificationIdDto })
+  @ApiErrorResponses(400, 403, 413)
   async broadcast(@Body() body: BroadcastNotificationDto): Promise<{ id: string }> {
     return { id: await this.notifications.broadcast(body) };
   }
 
   /** 200 `{items, nextCursor}`: the caller's feed, newest first. */
   @Get()
+  @ApiOperation({ summary: "The caller's feed, newest first" })
+  @ApiOkResponse({ type: FeedPageDto })
+  @ApiErrorResponses(400)
   feed(@CurrentPrincipal() caller: Principal, @Query() query: FeedQueryDto): Promise<FeedPage> {
     return this.notifications.feed(caller.sub, query.limit ?? 20, query.before ?? null, query.unread ?? false);
   }
 
   /** 200 `{count}`: exact number of unread notifications in the caller's feed. */
   @Get('unread-count')
+  @ApiOperation({ summary: "Unread notifications in the caller's feed (exact)" })
+  @ApiOkResponse({ type: UnreadCountDto })
   async unreadCount(@CurrentPrincipal() caller: Principal): Promise<{ count: number }> {
     return { count: await this.notifications.unreadCount(caller.sub) };
   }
@@ -65,6 +84,8 @@ export class NotificationsController {
   /** 204: everything in the caller's feed is read; their sockets get `notification.read {all: true}`. */
   @Post('read-all')
   @HttpCode(204)
+  @ApiOperation({ summary: "Mark the caller's whole feed read", description: 'Their sockets get `notification.read {all: true}`.' })
+  @ApiNoContentResponse()
   async readAll(@CurrentPrincipal() caller: Principal): Promise<void> {
     await this.notifications.markAllRead(caller.sub);
   }
@@ -72,6 +93,10 @@ export class NotificationsController {
   /** 204; 404 for an unknown id or another user's; the caller's sockets get `notification.read {ids}`. */
   @Post(':id/read')
   @HttpCode(204)
+  @ApiOperation({ summary: 'Mark one notification read', description: 'The caller’s sockets get `notification.read {ids}`.' })
+  @ApiParam({ name: 'id', description: 'a notification id', example: '42' })
+  @ApiNoContentResponse()
+  @ApiErrorResponses(400, 404)
   async read(@CurrentPrincipal() caller: Principal, @Param('id') id: string): Promise<void> {
     if (!isRecordId(id)) throw new BadRequestException('id must be a notification id');
     await this.notifications.markRead(caller.sub, id);

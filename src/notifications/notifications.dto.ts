@@ -1,3 +1,4 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import {
   ArrayMaxSize,
@@ -35,14 +36,17 @@ function JsonSizeAtMost(bytes: number, options?: ValidationOptions): PropertyDec
 /** Fields shared by targeted and broadcast notifications. */
 export class NotificationContentDto {
   /** Application-defined kind, e.g. `comment.created`; 1-128 characters. */
+  @ApiProperty({ minLength: 1, maxLength: 128, example: 'comment.created' })
   @IsString() @Length(1, 128)
   type!: string;
 
   /** Who caused it (a user id or service name), 1-128 characters; null or absent for none. */
+  @ApiPropertyOptional({ type: String, nullable: true, minLength: 1, maxLength: 128, example: 'bob' })
   @IsOptional() @IsString() @Length(1, 128)
   actor?: string | null;
 
   /** Any JSON object, at most 16 KiB as JSON; defaults to `{}`. */
+  @ApiPropertyOptional({ type: 'object', additionalProperties: true, description: 'any JSON object, at most 16 KiB as JSON; default `{}`', example: { post: 7 } })
   @IsOptional() @IsObject() @JsonSizeAtMost(MAX_PAYLOAD_BYTES)
   payload?: Record<string, unknown>;
 }
@@ -50,6 +54,7 @@ export class NotificationContentDto {
 /** Body of `POST /notifications`. */
 export class CreateNotificationDto extends NotificationContentDto {
   /** User ids (`sub`), 1-10,000, unique, each 1-128 characters. One notification is stored per recipient. */
+  @ApiProperty({ type: [String], minItems: 1, maxItems: MAX_RECIPIENTS, uniqueItems: true, example: ['alice', 'bob'] })
   @IsArray() @ArrayMinSize(1) @ArrayMaxSize(MAX_RECIPIENTS) @ArrayUnique()
   @IsString({ each: true }) @Length(1, 128, { each: true })
   recipients!: string[];
@@ -61,6 +66,7 @@ export class BroadcastNotificationDto extends NotificationContentDto {}
 /** Query of `GET /notifications`: a page (`limit` defaults to 20) of the caller's feed. */
 export class FeedQueryDto extends PageQueryDto {
   /** `true` for unread notifications only. */
+  @ApiPropertyOptional({ type: Boolean, description: '`true` for unread notifications only' })
   @IsOptional() @Transform(({ value }) => (value === 'true' ? true : value === 'false' ? false : value))
   @IsBoolean()
   unread?: boolean;

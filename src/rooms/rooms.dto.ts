@@ -1,3 +1,4 @@
+import { ApiProperty } from '@nestjs/swagger';
 import { IsString, Length, Matches } from 'class-validator';
 import { PageQueryDto } from '../common/page-query.dto';
 import { MAX_ROOM_TEXT, ROOM_NAME_PATTERN } from './room-name';
@@ -14,6 +15,7 @@ export class RoomRefDto {
 /** Body of `POST /rooms/:room/messages`. */
 export class PostRoomMessageDto {
   /** 1-4,000 characters, stored and shown as plain text. */
+  @ApiProperty({ minLength: 1, maxLength: MAX_ROOM_TEXT, example: 'hello' })
   @IsString() @Length(1, MAX_ROOM_TEXT)
   text!: string;
 }
@@ -21,6 +23,7 @@ export class PostRoomMessageDto {
 /** `data` of `room.send`. */
 export class RoomSendDto extends RoomRefDto {
   /** 1-4,000 characters, stored and shown as plain text. */
+  @ApiProperty({ minLength: 1, maxLength: MAX_ROOM_TEXT, example: 'hello' })
   @IsString() @Length(1, MAX_ROOM_TEXT)
   text!: string;
 }

@@ -1,4 +1,5 @@
 import { Controller, Get, NotFoundException, Param, Req, Res } from '@nestjs/common';
+import { ApiExcludeController } from '@nestjs/swagger';
 import { SkipThrottle } from '@nestjs/throttler';
 import { Request, Response } from 'express';
 import { Public } from '../auth/auth.decorators';
@@ -14,6 +15,7 @@ import { WebAssets } from './web-assets';
  * is redirected (308) so relative links behave, keeping the query (and
  * the browser keeps the `#access_token=` fragment across the redirect).
  */
+@ApiExcludeController()
 @Controller()
 @Public()
 @SkipThrottle()
