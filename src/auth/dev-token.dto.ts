@@ -1,9 +1,10 @@
-import { ArrayMaxSize, IsArray, IsIn, IsInt, IsOptional, IsString, Length, Max, Min } from 'class-validator';
+import { ArrayMaxSize, IsArray, IsIn, IsInt, IsOptional, Max, Min } from 'class-validator';
+import { IsUserId } from '../common/user-id';
 
 /** Body of `POST /auth/dev-token`. */
 export class DevTokenRequestDto {
-  /** User id for the `sub` claim, 1-128 characters. */
-  @IsString() @Length(1, 128)
+  /** User id for the `sub` claim: 1-128 characters of well-formed Unicode, no control characters (`isUserId`). */
+  @IsUserId()
   sub!: string;
 
   /** Roles for the `roles` claim: any of `admin`, `service`. */

@@ -9,13 +9,13 @@ import {
   IsObject,
   IsOptional,
   IsString,
-  Length,
   Matches,
   Max,
   Min,
   ValidateBy,
   ValidationOptions,
 } from 'class-validator';
+import { IsUserId } from '../common/user-id';
 
 /** Largest payload, in bytes of its JSON text. */
 export const MAX_PAYLOAD_BYTES = 16 * 1024;
@@ -39,12 +39,12 @@ function JsonSizeAtMost(bytes: number, options?: ValidationOptions): PropertyDec
 
 /** Fields shared by targeted and broadcast notifications. */
 export class NotificationContentDto {
-  /** Application-defined kind, e.g. `comment.created`; 1-128 characters. */
-  @IsString() @Length(1, 128)
+  /** Application-defined kind, e.g. `comment.created`; 1-128 characters, held to the user id rule (`isUserId`). */
+  @IsUserId()
   type!: string;
 
-  /** Who caused it (a user id or service name), 1-128 characters; null or absent for none. */
-  @IsOptional() @IsString() @Length(1, 128)
+  /** Who caused it (a user id or service name), a user id (`isUserId`); null or absent for none. */
+  @IsOptional() @IsUserId()
   actor?: string | null;
 
   /** Any JSON object, at most 16 KiB as JSON; defaults to `{}`. */
@@ -54,9 +54,9 @@ export class NotificationContentDto {
 
 /** Body of `POST /notifications`. */
 export class CreateNotificationDto extends NotificationContentDto {
-  /** User ids (`sub`), 1-10,000, unique, each 1-128 characters. One notification is stored per recipient. */
+  /** User ids (`sub`, `isUserId`), 1-10,000, unique. One notification is stored per recipient. */
   @IsArray() @ArrayMinSize(1) @ArrayMaxSize(MAX_RECIPIENTS) @ArrayUnique()
-  @IsString({ each: true }) @Length(1, 128, { each: true })
+  @IsUserId({ each: true })
   recipients!: string[];
 }
 

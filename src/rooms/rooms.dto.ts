@@ -1,9 +1,19 @@
 import { Transform } from 'class-transformer';
-import { IsInt, IsOptional, IsString, Length, Matches, Max, Min } from 'class-validator';
+import { IsInt, IsOptional, IsString, Length, Matches, Max, Min, ValidateBy } from 'class-validator';
 import { ID_PATTERN } from '../notifications/notifications.dto';
 import { MAX_ROOM_TEXT, ROOM_NAME_PATTERN } from './room-name';
 
 const ROOM_MESSAGE = { message: 'room must match ^[A-Za-z0-9_.-]{1,64}$' };
+
+/**
+ * Text must be well-formed Unicode: a lone surrogate would be stored as
+ * U+FFFD, so the message read back would not be the one sent.
+ */
+const IsWellFormedText = (): PropertyDecorator =>
+  ValidateBy({
+    name: 'isWellFormedText',
+    validator: { validate: (value: unknown) => typeof value === 'string' && !/\p{Cs}/u.test(value), defaultMessage: () => '$property must be well-formed Unicode (no lone surrogates)' },
+  });
 
 /** `data` of `room.join` and `room.leave`. */
 export class RoomRefDto {
@@ -14,15 +24,15 @@ export class RoomRefDto {
 
 /** Body of `POST /rooms/:room/messages`. */
 export class PostRoomMessageDto {
-  /** 1-4,000 characters, stored and shown as plain text. */
-  @IsString() @Length(1, MAX_ROOM_TEXT)
+  /** 1-4,000 characters of well-formed Unicode, stored and shown as plain text. */
+  @IsString() @Length(1, MAX_ROOM_TEXT) @IsWellFormedText()
   text!: string;
 }
 
 /** `data` of `room.send`. */
 export class RoomSendDto extends RoomRefDto {
-  /** 1-4,000 characters, stored and shown as plain text. */
-  @IsString() @Length(1, MAX_ROOM_TEXT)
+  /** 1-4,000 characters of well-formed Unicode, stored and shown as plain text. */
+  @IsString() @Length(1, MAX_ROOM_TEXT) @IsWellFormedText()
   text!: string;
 }
 
