@@ -6,6 +6,7 @@ import { DatabaseUnavailableFilter } from './common/database-unavailable.filter'
 import { DomainErrorFilter } from './common/domain-error.filter';
 import { HERALD_CONFIG } from './config/config.module';
 import { HeraldConfig } from './config/herald.config';
+import { MAX_PAYLOAD_DEPTH } from './notifications/notifications.dto';
 import { HeraldWsAdapter } from './realtime/herald-ws.adapter';
 import { ShutdownState } from './realtime/shutdown-state';
 import { UpgradeAuthenticator } from './realtime/upgrade-authenticator';
@@ -38,7 +39,7 @@ export function logLevelsFor(level: HeraldConfig['logLevel']): LogLevel[] {
 
 /**
  * Everything between creating the app and listening, shared by `main.ts`
- * and the e2e harness so tests run the production setup: body limit, one
+ * and the e2e harness so tests run the production setup: body size and depth limits, one
  * global ValidationPipe, the domain error filter, the WebSocket adapter with
  * upgrade authentication, shutdown hooks and the start-up warnings.
  */
@@ -47,7 +48,8 @@ export function configureApp(app: INestApplication): void {
   const logger = new Logger('Herald');
   const express = app as NestExpressApplication;
   express.disable('x-powered-by');
-  express.use(jsonBodyParser(config.bodyLimitBytes));
+  // A payload is a field of the body: the body may nest one level more than it.
+  express.use(jsonBodyParser(config.bodyLimitBytes, MAX_PAYLOAD_DEPTH + 1));
   app.useGlobalPipes(
     new ValidationPipe({
       whitelist: true,

@@ -1,15 +1,16 @@
-import { Body, Controller, HttpCode, Inject, NotFoundException, Post } from '@nestjs/common';
+import { Body, Controller, HttpCode, Inject, Post, UseGuards } from '@nestjs/common';
 import { Throttle } from '@nestjs/throttler';
 import { HERALD_CONFIG } from '../config/config.module';
 import { HeraldConfig } from '../config/herald.config';
 import { Public } from './auth.decorators';
 import { DevTokenRequestDto, DevTokenResponse } from './dev-token.dto';
+import { DevTokensGuard } from './dev-tokens.guard';
 import { signAccessToken } from './token-signer';
 
 /**
  * `POST /auth/dev-token`: mints a token for any user, for development and
  * demos. Enabled by `AUTH_DEV_TOKENS` (on unless `NODE_ENV=production`);
- * answers 404 when disabled, as if the route did not exist.
+ * answers 404 when disabled, as if the route did not exist (`DevTokensGuard`).
  */
 @Controller('auth')
 export class DevTokenController {
@@ -19,8 +20,8 @@ export class DevTokenController {
   @Throttle({ default: { limit: 30, ttl: 60_000 } })
   @Post('dev-token')
   @HttpCode(201)
+  @UseGuards(DevTokensGuard)
   issue(@Body() body: DevTokenRequestDto): DevTokenResponse {
-    if (!this.config.auth.devTokens) throw new NotFoundException('Cannot POST /auth/dev-token');
     return { token: signAccessToken(this.config, { sub: body.sub, roles: body.roles, ttlSeconds: body.ttl }) };
   }
 }

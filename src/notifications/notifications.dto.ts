@@ -19,6 +19,12 @@ import { IsUserId } from '../common/user-id';
 
 /** Largest payload, in bytes of its JSON text. */
 export const MAX_PAYLOAD_BYTES = 16 * 1024;
+/**
+ * Most levels of arrays and objects in a payload, itself included (`{}` is
+ * one): deeper ones would overflow the stack of whatever walks them. The
+ * body parser enforces it, one level more for the body around the payload.
+ */
+export const MAX_PAYLOAD_DEPTH = 32;
 /** Most recipients in one `POST /notifications`. */
 export const MAX_RECIPIENTS = 10_000;
 /** A decimal id or cursor (BIGINT range). */
