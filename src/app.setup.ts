@@ -1,9 +1,10 @@
-import { INestApplication, Logger, LogLevel, ValidationPipe } from '@nestjs/common';
+import { INestApplication, Logger, LogLevel } from '@nestjs/common';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { TokenRules } from './auth/token-rules';
 import { jsonBodyParser } from './common/json-body-parser';
 import { DatabaseUnavailableFilter } from './common/database-unavailable.filter';
 import { DomainErrorFilter } from './common/domain-error.filter';
+import { StrictValidationPipe } from './common/strict-validation.pipe';
 import { HERALD_CONFIG } from './config/config.module';
 import { HeraldConfig } from './config/herald.config';
 import { MAX_PAYLOAD_DEPTH } from './notifications/notifications.dto';
@@ -51,7 +52,7 @@ export function configureApp(app: INestApplication): void {
   // A payload is a field of the body: the body may nest one level more than it.
   express.use(jsonBodyParser(config.bodyLimitBytes, MAX_PAYLOAD_DEPTH + 1));
   app.useGlobalPipes(
-    new ValidationPipe({
+    new StrictValidationPipe({
       whitelist: true,
       forbidNonWhitelisted: true,
       transform: true,

@@ -15,8 +15,8 @@ const TOO_DEEP = 'entity.too.deep';
  * body over the limit, 400 for unparseable JSON or JSON that nests arrays
  * and objects more than `maxDepth` levels deep (checked on the raw bytes,
  * before anything parses or walks them), 415 for a charset other than
- * UTF-8 or UTF-16. Named `jsonParser` so Nest does not add its default
- * parser in front of it.
+ * UTF-8 or UTF-16. The text of each body is kept for `exactJsonBody`.
+ * Named `jsonParser` so Nest does not add its default parser in front of it.
  */
 export function jsonBodyParser(limitBytes: number, maxDepth: number): RequestHandler {
   const parse = json({ limit: limitBytes, verify: (request, _response, body, charset) => checkDepth(request, body, charset, maxDepth) });
@@ -25,7 +25,7 @@ export function jsonBodyParser(limitBytes: number, maxDepth: number): RequestHan
   };
 }
 
-function checkDepth(_request: IncomingMessage, body: Buffer, charset: string, maxDepth: number): void {
+function checkDepth(request: IncomingMessage, body: Buffer, charset: string, maxDepth: number): void {
   const encoding = charset.toLowerCase();
   if (!CHECKED_CHARSETS.has(encoding)) {
     throw Object.assign(new Error(`unsupported charset "${charset}": send JSON as UTF-8`), { status: HttpStatus.UNSUPPORTED_MEDIA_TYPE, type: 'charset.unsupported' });
@@ -35,6 +35,26 @@ function checkDepth(_request: IncomingMessage, body: Buffer, charset: string, ma
   if (exceedsJsonDepth(utf8, maxDepth)) {
     throw Object.assign(new Error(`request body must not nest arrays and objects more than ${maxDepth} levels deep`), { status: HttpStatus.BAD_REQUEST, type: TOO_DEEP });
   }
+  rawBodies.set(request, utf8);
+}
+
+/** The UTF-8 text of each parsed request body, as received. */
+const rawBodies = new WeakMap<IncomingMessage, Buffer>();
+
+/**
+ * The request's JSON body parsed afresh from the text received, or
+ * undefined when the request had no JSON body. `request.body` is not that:
+ * Nest's ValidationPipe deletes `__proto__`, `constructor` and `prototype`
+ * keys from it at every depth (a prototype-pollution guard) before
+ * class-transformer copies it, and skips them too. `JSON.parse` makes
+ * such keys own data properties, which only code that merges the value
+ * into another object could misuse. The depth was checked on arrival.
+ */
+export function exactJsonBody(request: IncomingMessage): unknown {
+  const raw = rawBodies.get(request);
+  if (raw === undefined) return undefined;
+  // body-parser reads an empty body as {}.
+  return raw.length === 0 ? {} : (JSON.parse(raw.toString('utf8')) as unknown);
 }
 
 function translate(error: unknown, limitBytes: number): unknown {

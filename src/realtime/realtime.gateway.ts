@@ -1,5 +1,5 @@
 import { IncomingMessage } from 'node:http';
-import { Inject, Logger, OnModuleDestroy, UseFilters, UseGuards, UsePipes, ValidationPipe } from '@nestjs/common';
+import { Inject, Logger, OnModuleDestroy, UseFilters, UseGuards, UsePipes } from '@nestjs/common';
 import {
   ConnectedSocket,
   MessageBody,
@@ -13,6 +13,7 @@ import {
 import WebSocket, { WebSocketServer } from 'ws';
 import { GROUP_BROADCASTER, GroupBroadcaster } from '../broadcaster/group-broadcaster';
 import { compareIds } from '../common/notification-id';
+import { StrictValidationPipe } from '../common/strict-validation.pipe';
 import { broadcastGroup, roomGroup, userGroup } from '../broadcaster/groups';
 import { HERALD_CONFIG } from '../config/config.module';
 import { HeraldConfig } from '../config/herald.config';
@@ -52,7 +53,7 @@ const CATCH_UP_CONCURRENCY = 8;
 @UseGuards(WsConnectionGuard)
 @UseFilters(WsErrorFilter)
 @UsePipes(
-  new ValidationPipe({
+  new StrictValidationPipe({
     whitelist: true,
     forbidNonWhitelisted: true,
     transform: true,
