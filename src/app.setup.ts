@@ -11,6 +11,7 @@ import { MAX_PAYLOAD_DEPTH } from './notifications/notifications.dto';
 import { HeraldWsAdapter } from './realtime/herald-ws.adapter';
 import { ShutdownState } from './realtime/shutdown-state';
 import { UpgradeAuthenticator } from './realtime/upgrade-authenticator';
+import { UpgradeLimits } from './realtime/upgrade-limits';
 
 const LOG_LEVELS: LogLevel[] = ['error', 'warn', 'log', 'debug', 'verbose'];
 
@@ -62,7 +63,12 @@ export function configureApp(app: INestApplication): void {
   // The catch-all goes first so that the specific filter after it wins for its type.
   app.useGlobalFilters(new DatabaseUnavailableFilter(app.getHttpAdapter()), new DomainErrorFilter());
   app.useWebSocketAdapter(
-    new HeraldWsAdapter(app, new UpgradeAuthenticator(app.get(TokenRules), config.realtime.allowedOrigins), app.get(ShutdownState)),
+    new HeraldWsAdapter(
+      app,
+      new UpgradeAuthenticator(app.get(TokenRules), config.realtime.allowedOrigins),
+      app.get(ShutdownState),
+      new UpgradeLimits(config.realtime),
+    ),
   );
   app.enableShutdownHooks();
 

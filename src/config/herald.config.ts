@@ -67,4 +67,19 @@ export interface RealtimeConfig {
    * cannot grow the server's memory.
    */
   readonly maxBufferedBytes: number;
+  /**
+   * Open sockets one user (`sub`) may hold on this instance
+   * (`MAX_SOCKETS_PER_USER`, 1-100,000); one more upgrade is refused with
+   * HTTP 429. Per instance, as Centrifugo's `client_user_connection_limit`:
+   * behind N instances a user may hold up to N times as many.
+   */
+  readonly maxSocketsPerUser: number;
+  /**
+   * WebSocket upgrades one client address may attempt per minute on this
+   * instance (`WS_UPGRADES_PER_MINUTE`, 1-10,000,000), refused or not, in
+   * bursts of up to as many; more get HTTP 429 with `Retry-After`. IPv6
+   * addresses count per /64. Behind a proxy every client has the proxy's
+   * address: raise it there.
+   */
+  readonly upgradesPerMinute: number;
 }
