@@ -76,6 +76,9 @@ export class Environment {
 
   @IsOptional() @IsInt() @Min(1) @Max(10_000_000)
   WS_UPGRADES_PER_MINUTE?: number;
+
+  @IsOptional() @IsInt() @Min(1_500) @Max(3_600_000)
+  ROOM_PRESENCE_TTL_MS?: number;
 }
 
 /** The variables whose values must never appear in an error message. */
@@ -91,4 +94,5 @@ export const INTEGER_VARIABLES: ReadonlySet<keyof Environment> = new Set([
   'HERALD_WORKERS',
   'MAX_SOCKETS_PER_USER',
   'WS_UPGRADES_PER_MINUTE',
+  'ROOM_PRESENCE_TTL_MS',
 ]);

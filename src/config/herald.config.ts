@@ -13,6 +13,7 @@ export interface HeraldConfig {
   readonly redis: RedisConfig | null;
   readonly auth: AuthConfig;
   readonly realtime: RealtimeConfig;
+  readonly rooms: RoomsConfig;
   /** Largest accepted REST body in bytes (`BODY_LIMIT_BYTES`); larger bodies get 413. */
   readonly bodyLimitBytes: number;
   /** REST requests per caller per minute on one instance (`RATE_LIMIT_PER_MINUTE`); more get 429. */
@@ -82,4 +83,15 @@ export interface RealtimeConfig {
    * address: raise it there.
    */
   readonly upgradesPerMinute: number;
+}
+
+export interface RoomsConfig {
+  /**
+   * How long a socket's room presence lives in Redis without renewal, in ms
+   * (`ROOM_PRESENCE_TTL_MS`, 1,500-3,600,000; each instance renews its own
+   * every third of it). The sockets of an instance that dies leave their
+   * rooms' `members`, with a `room.presence` `left`, within about 4/3 of it.
+   * Only with `REDIS_URL`; in-process presence never expires.
+   */
+  readonly presenceTtlMs: number;
 }
