@@ -16,7 +16,8 @@ export const MAX_TRACKED_ADDRESSES = 100_000;
  *   accepted upgrade until its TCP connection closes, so an upgrade that
  *   never completes releases its place as a closed socket does.
  *
- * Both are per instance (documented in docs/protocol.md); memory is
+ * Both are per instance, per worker process with `HERALD_WORKERS`
+ * (documented in docs/protocol.md); memory is
  * bounded by `MAX_TRACKED_ADDRESSES` and by the open sockets.
  */
 export class UpgradeLimits {
