@@ -1,15 +1,18 @@
-import { INestApplication, Logger, LogLevel, ValidationPipe } from '@nestjs/common';
+import { INestApplication, Logger, LogLevel } from '@nestjs/common';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { TokenRules } from './auth/token-rules';
 import { jsonBodyParser } from './common/json-body-parser';
 import { DatabaseUnavailableFilter } from './database/database-unavailable.filter';
 import { DomainErrorFilter } from './common/domain-error.filter';
+import { StrictValidationPipe } from './common/strict-validation.pipe';
 import { HERALD_CONFIG } from './config/config.module';
 import { HeraldConfig } from './config/herald.config';
 import { serveOpenApi } from './openapi/openapi';
+import { MAX_PAYLOAD_DEPTH } from './notifications/notifications.dto';
 import { HeraldWsAdapter } from './realtime/herald-ws.adapter';
 import { ShutdownState } from './realtime/shutdown-state';
 import { UpgradeAuthenticator } from './realtime/upgrade-authenticator';
+import { UpgradeLimits } from './realtime/upgrade-limits';
 
 const LOG_LEVELS: LogLevel[] = ['error', 'warn', 'log', 'debug', 'verbose'];
 
@@ -20,7 +23,7 @@ export function logLevelsFor(level: HeraldConfig['logLevel']): LogLevel[] {
 
 /**
  * Everything between creating the app and listening, shared by `main.ts`
- * and the e2e harness so tests run the production setup: body limit, one
+ * and the e2e harness so tests run the production setup: body size and depth limits, one
  * global ValidationPipe, the domain error filter, the WebSocket adapter with
  * upgrade authentication, shutdown hooks and the start-up warnings.
  */
@@ -29,9 +32,10 @@ export function configureApp(app: INestApplication): void {
   const logger = new Logger('Herald');
   const express = app as NestExpressApplication;
   express.disable('x-powered-by');
-  express.use(jsonBodyParser(config.bodyLimitBytes));
+  // A payload is a field of the body: the body may nest one level more than it.
+  express.use(jsonBodyParser(config.bodyLimitBytes, MAX_PAYLOAD_DEPTH + 1));
   app.useGlobalPipes(
-    new ValidationPipe({
+    new StrictValidationPipe({
       whitelist: true,
       forbidNonWhitelisted: true,
       transform: true,
@@ -41,7 +45,12 @@ export function configureApp(app: INestApplication): void {
   // The catch-all goes first so that the specific filter after it wins for its type.
   app.useGlobalFilters(new DatabaseUnavailableFilter(app.getHttpAdapter()), new DomainErrorFilter());
   app.useWebSocketAdapter(
-    new HeraldWsAdapter(app, new UpgradeAuthenticator(app.get(TokenRules), config.realtime.allowedOrigins), app.get(ShutdownState)),
+    new HeraldWsAdapter(
+      app,
+      new UpgradeAuthenticator(app.get(TokenRules), config.realtime.allowedOrigins),
+      app.get(ShutdownState),
+      new UpgradeLimits(config.realtime),
+    ),
   );
   serveOpenApi(app);
   app.enableShutdownHooks();

@@ -108,6 +108,8 @@ function serverEnv(spec: ServerSpec, environment: ServerEnvironment): NodeJS.Pro
     JWT_SECRET: environment.jwtSecret,
     LOG_LEVEL: 'warn',
     RATE_LIMIT_PER_MINUTE: '10000000',
+    // Load clients open thousands of sockets from each of a few addresses.
+    WS_UPGRADES_PER_MINUTE: '10000000',
     WS_HEARTBEAT_MS: '30000',
     WS_MAX_BUFFERED_BYTES: '1048576',
     HERALD_WORKERS: String(spec.workers ?? 1),

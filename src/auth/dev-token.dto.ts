@@ -1,11 +1,12 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { ArrayMaxSize, IsArray, IsIn, IsInt, IsOptional, IsString, Length, Max, Min } from 'class-validator';
+import { ArrayMaxSize, IsArray, IsIn, IsInt, IsOptional, Max, Min } from 'class-validator';
+import { IsUserId } from '../common/user-id';
 
 /** Body of `POST /auth/dev-token`. */
 export class DevTokenRequestDto {
-  /** User id for the `sub` claim, 1-128 characters. */
+  /** User id for the `sub` claim: 1-128 characters of well-formed Unicode, no control characters (`isUserId`). */
   @ApiProperty({ minLength: 1, maxLength: 128, example: 'alice' })
-  @IsString() @Length(1, 128)
+  @IsUserId()
   sub!: string;
 
   /** Roles for the `roles` claim: any of `admin`, `service`. */

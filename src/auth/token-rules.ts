@@ -3,6 +3,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { JwtPayload, VerifyOptions, verify } from 'jsonwebtoken';
 import { HERALD_CONFIG } from '../config/config.module';
 import { HeraldConfig } from '../config/herald.config';
+import { isUserId, USER_ID_RULE } from '../common/user-id';
 import { Principal } from './principal';
 
 /** The only algorithm Herald accepts (RFC 7518 3.2); pinned so `alg: none` or RS/HS confusion cannot pass. */
@@ -69,6 +70,7 @@ export class TokenRules {
     if (typeof claims.sub !== 'string' || claims.sub.length < 1 || claims.sub.length > SUBJECT_MAX_LENGTH) {
       throw new InvalidTokenError(`sub must be a string of 1-${SUBJECT_MAX_LENGTH} characters`);
     }
+    if (!isUserId(claims.sub)) throw new InvalidTokenError(`sub must be ${USER_ID_RULE}`);
     const roles: unknown = (claims as { roles?: unknown }).roles;
     if (roles !== undefined && !(Array.isArray(roles) && roles.every((role) => typeof role === 'string'))) {
       throw new InvalidTokenError('roles must be an array of strings');

@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { signAccessToken } from '../auth/token-signer';
+import { isUserId, USER_ID_RULE } from '../common/user-id';
 import { loadConfig, loadDotEnv } from '../config/load-config';
 
 const USAGE = 'usage: npm run token -- --sub <user id> [--roles admin,service] [--ttl <seconds>]';
@@ -15,7 +16,7 @@ function main(): void {
   });
   if (values.help) return void console.log(USAGE);
   const sub = values.sub ?? '';
-  if (sub.length < 1 || sub.length > 128) throw new UsageError('--sub is required (1-128 characters)');
+  if (!isUserId(sub)) throw new UsageError(`--sub is required: ${USER_ID_RULE}`);
   const ttl = values.ttl === undefined ? 3600 : Number(values.ttl);
   if (!Number.isInteger(ttl) || ttl < 1) throw new UsageError('--ttl must be a whole number of seconds >= 1');
   const roles = (values.roles ?? '').split(',').map((role) => role.trim()).filter(Boolean);

@@ -70,6 +70,15 @@ export class Environment {
 
   @IsOptional() @IsInt() @Min(1) @Max(256)
   HERALD_WORKERS?: number;
+
+  @IsOptional() @IsInt() @Min(1) @Max(100_000)
+  MAX_SOCKETS_PER_USER?: number;
+
+  @IsOptional() @IsInt() @Min(1) @Max(10_000_000)
+  WS_UPGRADES_PER_MINUTE?: number;
+
+  @IsOptional() @IsInt() @Min(1_500) @Max(3_600_000)
+  ROOM_PRESENCE_TTL_MS?: number;
 }
 
 /** The variables whose values must never appear in an error message. */
@@ -83,4 +92,7 @@ export const INTEGER_VARIABLES: ReadonlySet<keyof Environment> = new Set([
   'BODY_LIMIT_BYTES',
   'RATE_LIMIT_PER_MINUTE',
   'HERALD_WORKERS',
+  'MAX_SOCKETS_PER_USER',
+  'WS_UPGRADES_PER_MINUTE',
+  'ROOM_PRESENCE_TTL_MS',
 ]);

@@ -13,6 +13,7 @@ export interface HeraldConfig {
   readonly redis: RedisConfig | null;
   readonly auth: AuthConfig;
   readonly realtime: RealtimeConfig;
+  readonly rooms: RoomsConfig;
   /** Largest accepted REST body in bytes (`BODY_LIMIT_BYTES`); larger bodies get 413. */
   readonly bodyLimitBytes: number;
   /** REST requests per caller per minute on one instance (`RATE_LIMIT_PER_MINUTE`); more get 429. */
@@ -67,4 +68,30 @@ export interface RealtimeConfig {
    * cannot grow the server's memory.
    */
   readonly maxBufferedBytes: number;
+  /**
+   * Open sockets one user (`sub`) may hold on this instance
+   * (`MAX_SOCKETS_PER_USER`, 1-100,000); one more upgrade is refused with
+   * HTTP 429. Per instance, as Centrifugo's `client_user_connection_limit`:
+   * behind N instances a user may hold up to N times as many.
+   */
+  readonly maxSocketsPerUser: number;
+  /**
+   * WebSocket upgrades one client address may attempt per minute on this
+   * instance (`WS_UPGRADES_PER_MINUTE`, 1-10,000,000), refused or not, in
+   * bursts of up to as many; more get HTTP 429 with `Retry-After`. IPv6
+   * addresses count per /64. Behind a proxy every client has the proxy's
+   * address: raise it there.
+   */
+  readonly upgradesPerMinute: number;
+}
+
+export interface RoomsConfig {
+  /**
+   * How long a socket's room presence lives in Redis without renewal, in ms
+   * (`ROOM_PRESENCE_TTL_MS`, 1,500-3,600,000; each instance renews its own
+   * every third of it). The sockets of an instance that dies leave their
+   * rooms' `members`, with a `room.presence` `left`, within about 4/3 of it.
+   * Only with `REDIS_URL`; in-process presence never expires.
+   */
+  readonly presenceTtlMs: number;
 }

@@ -58,6 +58,9 @@ describe('loadConfig', () => {
       expect(config.realtime.allowedOrigins).toBeNull();
       expect(config.realtime.heartbeatMs).toBe(DEFAULTS.WS_HEARTBEAT_MS);
       expect(config.realtime.maxBufferedBytes).toBe(DEFAULTS.WS_MAX_BUFFERED_BYTES);
+      expect(config.realtime.maxSocketsPerUser).toBe(20);
+      expect(config.realtime.upgradesPerMinute).toBe(600);
+      expect(config.rooms.presenceTtlMs).toBe(30_000);
       expect(config.bodyLimitBytes).toBe(DEFAULTS.BODY_LIMIT_BYTES);
       expect(config.logLevel).toBe('log');
       expect(config.nodeEnv).toBe('development');
@@ -87,7 +90,9 @@ describe('loadConfig', () => {
   });
 
   it('converts integer variables to numbers', () => {
-    const config = loadConfig({ PORT: '0', WS_HEARTBEAT_MS: '1000', WS_MAX_BUFFERED_BYTES: '65536', BODY_LIMIT_BYTES: '1024' });
+    const config = loadConfig({ PORT: '0', WS_HEARTBEAT_MS: '1000', WS_MAX_BUFFERED_BYTES: '65536', BODY_LIMIT_BYTES: '1024', MAX_SOCKETS_PER_USER: '3', WS_UPGRADES_PER_MINUTE: '60' });
+    expect(config.realtime.maxSocketsPerUser).toBe(3);
+    expect(config.realtime.upgradesPerMinute).toBe(60);
     expect(config.port).toBe(0);
     expect(config.realtime.heartbeatMs).toBe(1000);
     expect(config.realtime.maxBufferedBytes).toBe(65_536);
@@ -106,6 +111,11 @@ describe('loadConfig', () => {
     ['AUTH_DEV_TOKENS', 'yes'],
     ['WS_HEARTBEAT_MS', '10'],
     ['REDIS_PREFIX', 'has space'],
+    ['MAX_SOCKETS_PER_USER', '0'],
+    ['MAX_SOCKETS_PER_USER', 'many'],
+    ['WS_UPGRADES_PER_MINUTE', '0'],
+    ['WS_UPGRADES_PER_MINUTE', '1.5'],
+    ['ROOM_PRESENCE_TTL_MS', '1000'],
   ])('throws a ConfigError naming %s when it is %j', (key, value) => {
     expect(configErrorFor({ [key]: value }).message).toContain(key);
   });
@@ -231,7 +241,7 @@ describe('.env.example', () => {
   });
 
   it('writes the same defaults as DEFAULTS', () => {
-    const documented = ['PORT', 'HOST', 'SQLITE_PATH', 'REDIS_PREFIX', 'WS_HEARTBEAT_MS', 'WS_MAX_BUFFERED_BYTES', 'BODY_LIMIT_BYTES', 'RATE_LIMIT_PER_MINUTE', 'LOG_LEVEL', 'HERALD_WORKERS'] as const;
+    const documented = ['PORT', 'HOST', 'SQLITE_PATH', 'REDIS_PREFIX', 'WS_HEARTBEAT_MS', 'WS_MAX_BUFFERED_BYTES', 'BODY_LIMIT_BYTES', 'RATE_LIMIT_PER_MINUTE', 'LOG_LEVEL', 'HERALD_WORKERS', 'MAX_SOCKETS_PER_USER', 'WS_UPGRADES_PER_MINUTE', 'ROOM_PRESENCE_TTL_MS'] as const;
     expect(Object.keys(DEFAULTS).sort()).toEqual([...documented].sort());
     for (const key of documented) {
       expect({ key, value: values.get(key) }).toEqual({ key, value: String(DEFAULTS[key]) });

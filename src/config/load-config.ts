@@ -27,6 +27,9 @@ export const DEFAULTS = {
   RATE_LIMIT_PER_MINUTE: 6_000,
   LOG_LEVEL: 'log',
   HERALD_WORKERS: 1,
+  MAX_SOCKETS_PER_USER: 20,
+  WS_UPGRADES_PER_MINUTE: 600,
+  ROOM_PRESENCE_TTL_MS: 30_000,
 } as const;
 
 /**
@@ -91,7 +94,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HeraldConfig {
       allowedOrigins: parseOrigins(vars.ALLOWED_ORIGINS),
       heartbeatMs: vars.WS_HEARTBEAT_MS ?? DEFAULTS.WS_HEARTBEAT_MS,
       maxBufferedBytes: vars.WS_MAX_BUFFERED_BYTES ?? DEFAULTS.WS_MAX_BUFFERED_BYTES,
+      maxSocketsPerUser: vars.MAX_SOCKETS_PER_USER ?? DEFAULTS.MAX_SOCKETS_PER_USER,
+      upgradesPerMinute: vars.WS_UPGRADES_PER_MINUTE ?? DEFAULTS.WS_UPGRADES_PER_MINUTE,
     },
+    rooms: { presenceTtlMs: vars.ROOM_PRESENCE_TTL_MS ?? DEFAULTS.ROOM_PRESENCE_TTL_MS },
     bodyLimitBytes: vars.BODY_LIMIT_BYTES ?? DEFAULTS.BODY_LIMIT_BYTES,
     rateLimitPerMinute: vars.RATE_LIMIT_PER_MINUTE ?? DEFAULTS.RATE_LIMIT_PER_MINUTE,
     logLevel: (vars.LOG_LEVEL ?? DEFAULTS.LOG_LEVEL) as LogLevel,
@@ -105,7 +111,7 @@ export function environmentKeys(): string[] {
     'NODE_ENV', 'PORT', 'HOST', 'DATABASE_URL', 'SQLITE_PATH', 'REDIS_URL', 'REDIS_PREFIX',
     'JWT_SECRET', 'JWT_ISSUER', 'JWT_AUDIENCE', 'ALLOWED_ORIGINS', 'AUTH_DEV_TOKENS',
     'WS_HEARTBEAT_MS', 'WS_MAX_BUFFERED_BYTES', 'BODY_LIMIT_BYTES', 'RATE_LIMIT_PER_MINUTE', 'LOG_LEVEL',
-    'HERALD_WORKERS',
+    'HERALD_WORKERS', 'MAX_SOCKETS_PER_USER', 'WS_UPGRADES_PER_MINUTE', 'ROOM_PRESENCE_TTL_MS',
   ];
 }
 

@@ -1,6 +1,6 @@
-import { BadRequestException, Body, Controller, Get, Headers, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
+import { BadRequestException, Body, Controller, Get, Headers, HttpCode, Param, Post, Query, Req, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiCreatedResponse, ApiHeader, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
-import { Response } from 'express';
+import { Request, Response } from 'express';
 import { CurrentPrincipal, Roles } from '../auth/auth.decorators';
 import { Principal } from '../auth/principal';
 import { ApiErrorResponses } from '../common/error-response.dto';
@@ -12,6 +12,7 @@ import {
   FeedQueryDto,
   IDEMPOTENCY_KEY_PATTERN,
 } from './notifications.dto';
+import { exactPayloadOf } from './exact-payload';
 import { FeedPageDto, NotificationIdDto, NotificationIdsDto, UnreadCountDto } from './notification-responses.dto';
 import { FeedPage } from './notification.view';
 import { NotificationsService } from './notifications.service';
@@ -31,7 +32,7 @@ export class NotificationsController {
    * 201 `{ids}`, one per recipient in order. Roles `service` or `admin`.
    * `Idempotency-Key` (1-255 visible ASCII): a repeat within 24 h returns the
    * same ids with `Idempotent-Replayed: true`; a different body under the
-   * same key is 422.
+   * same key is 422. The payload is stored as received (`exactPayloadOf`).
    */
   @Post()
   @Roles('service', 'admin')
@@ -43,13 +44,14 @@ export class NotificationsController {
     @CurrentPrincipal() caller: Principal,
     @Body() body: CreateNotificationDto,
     @Headers('idempotency-key') idempotencyKey: string | undefined,
+    @Req() request: Request,
     @Res({ passthrough: true }) response: Response,
   ): Promise<{ ids: string[] }> {
     if (idempotencyKey !== undefined && !IDEMPOTENCY_KEY_PATTERN.test(idempotencyKey)) {
       throw new BadRequestException('Idempotency-Key must be 1-255 visible ASCII characters');
     }
     const { recipients, ...input } = body;
-    const result = await this.notifications.notifyUsers(caller.sub, recipients, input, idempotencyKey);
+    const result = await this.notifications.notifyUsers(caller.sub, recipients, { ...input, payload: exactPayloadOf(request) }, idempotencyKey);
     if (result.replayed) response.setHeader('Idempotent-Replayed', 'true');
     return { ids: result.ids };
   }
@@ -60,8 +62,8 @@ export class NotificationsController {
   @ApiOperation({ summary: 'Broadcast to every user', description: 'Role `admin`. Stored once; in every feed and on every open socket.' })
   @ApiCreatedResponse({ type: NotificationIdDto })
   @ApiErrorResponses(400, 403, 413)
-  async broadcast(@Body() body: BroadcastNotificationDto): Promise<{ id: string }> {
-    return { id: await this.notifications.broadcast(body) };
+  async broadcast(@Body() body: BroadcastNotificationDto, @Req() request: Request): Promise<{ id: string }> {
+    return { id: await this.notifications.broadcast({ ...body, payload: exactPayloadOf(request) }) };
   }
 
   /** 200 `{items, nextCursor}`: the caller's feed, newest first. */

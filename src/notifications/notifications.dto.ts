@@ -14,9 +14,16 @@ import {
   ValidationOptions,
 } from 'class-validator';
 import { PageQueryDto } from '../common/page-query.dto';
+import { IsUserId } from '../common/user-id';
 
 /** Largest payload, in bytes of its JSON text. */
 export const MAX_PAYLOAD_BYTES = 16 * 1024;
+/**
+ * Most levels of arrays and objects in a payload, itself included (`{}` is
+ * one): deeper ones would overflow the stack of whatever walks them. The
+ * body parser enforces it, one level more for the body around the payload.
+ */
+export const MAX_PAYLOAD_DEPTH = 32;
 /** Most recipients in one `POST /notifications`. */
 export const MAX_RECIPIENTS = 10_000;
 
@@ -35,14 +42,14 @@ function JsonSizeAtMost(bytes: number, options?: ValidationOptions): PropertyDec
 
 /** Fields shared by targeted and broadcast notifications. */
 export class NotificationContentDto {
-  /** Application-defined kind, e.g. `comment.created`; 1-128 characters. */
+  /** Application-defined kind, e.g. `comment.created`; 1-128 characters, held to the user id rule (`isUserId`). */
   @ApiProperty({ minLength: 1, maxLength: 128, example: 'comment.created' })
-  @IsString() @Length(1, 128)
+  @IsUserId()
   type!: string;
 
-  /** Who caused it (a user id or service name), 1-128 characters; null or absent for none. */
+  /** Who caused it (a user id or service name), a user id (`isUserId`); null or absent for none. */
   @ApiPropertyOptional({ type: String, nullable: true, minLength: 1, maxLength: 128, example: 'bob' })
-  @IsOptional() @IsString() @Length(1, 128)
+  @IsOptional() @IsUserId()
   actor?: string | null;
 
   /** Any JSON object, at most 16 KiB as JSON; defaults to `{}`. */
@@ -53,10 +60,10 @@ export class NotificationContentDto {
 
 /** Body of `POST /notifications`. */
 export class CreateNotificationDto extends NotificationContentDto {
-  /** User ids (`sub`), 1-10,000, unique, each 1-128 characters. One notification is stored per recipient. */
+  /** User ids (`sub`, `isUserId`), 1-10,000, unique. One notification is stored per recipient. */
   @ApiProperty({ type: [String], minItems: 1, maxItems: MAX_RECIPIENTS, uniqueItems: true, example: ['alice', 'bob'] })
   @IsArray() @ArrayMinSize(1) @ArrayMaxSize(MAX_RECIPIENTS) @ArrayUnique()
-  @IsString({ each: true }) @Length(1, 128, { each: true })
+  @IsUserId({ each: true })
   recipients!: string[];
 }
 

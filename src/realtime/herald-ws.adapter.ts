@@ -7,6 +7,7 @@ import WebSocket, { RawData, ServerOptions, WebSocketServer } from 'ws';
 import { CloseCode, encodeFrame, ErrorCode, isFrameError, MAX_FRAME_BYTES, parseClientFrame, ServerEvent } from './protocol';
 import { ShutdownState } from './shutdown-state';
 import { UpgradeAuthenticator } from './upgrade-authenticator';
+import { UpgradeLimits } from './upgrade-limits';
 
 type VerifyClientCallback = (result: boolean, code?: number, message?: string, headers?: Record<string, string>) => void;
 
@@ -19,7 +20,8 @@ const DRAINING_RETRY_AFTER_S = 1;
 /**
  * The only code that configures `ws`. On top of Nest's `WsAdapter` it:
  * refuses unauthenticated or cross-origin upgrades before a socket exists
- * (`verifyClient`: 401 / 403 / 400), caps frames at 64 KiB (1009 above),
+ * (`verifyClient`: 401 / 403 / 400; 429 past the upgrade rate per address
+ * or the open sockets per user, see `UpgradeLimits`), caps frames at 64 KiB (1009 above),
  * keeps permessage-deflate off, and answers malformed frames and unknown
  * events with an `error` frame instead of dropping them. Once shutdown
  * begins it refuses new upgrades with 503, and closes open sockets with
@@ -32,6 +34,7 @@ export class HeraldWsAdapter extends WsAdapter {
     app: INestApplicationContext,
     private readonly authenticator: UpgradeAuthenticator,
     private readonly shutdown: ShutdownState,
+    private readonly limits: UpgradeLimits,
   ) {
     super(app);
   }
@@ -43,8 +46,14 @@ export class HeraldWsAdapter extends WsAdapter {
       perMessageDeflate: false,
       verifyClient: (info: { req: IncomingMessage }, done: VerifyClientCallback) => {
         if (this.shutdown.draining) return done(false, 503, 'Service Unavailable', { 'Retry-After': String(DRAINING_RETRY_AFTER_S) });
+        // Before the token is verified: every attempt counts, failed ones too.
+        const retryAfter = this.limits.takeUpgrade(info.req.socket.remoteAddress);
+        if (retryAfter > 0) return done(false, 429, `too many upgrades from this address; retry in ${retryAfter} s`, { 'Retry-After': String(retryAfter) });
         const decision = this.authenticator.decide(info.req);
-        if (decision.ok) return done(true);
+        if (decision.ok) {
+          if (this.limits.acquireSocket(decision.principal.sub, info.req.socket)) return done(true);
+          return done(false, 429, `this user already has ${this.limits.maxSocketsPerUser} open sockets (MAX_SOCKETS_PER_USER); close one first`);
+        }
         const headers: Record<string, string> =
           decision.status === 401 ? { 'WWW-Authenticate': 'Bearer realm="herald", error="invalid_token"' } : {};
         done(false, decision.status, STATUS_CODES[decision.status], headers);

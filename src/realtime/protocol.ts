@@ -7,9 +7,17 @@
  */
 export { encodeFrame, ServerEvent } from '../common/server-frame';
 export type { ServerEventMap, ServerEventName, ServerFrame } from '../common/server-frame';
+import { exceedsJsonDepth } from '../common/json-depth';
 
 /** Largest client frame in bytes; larger frames close the socket with `CloseCode.MessageTooBig`. */
 export const MAX_FRAME_BYTES = 64 * 1024;
+
+/**
+ * Most levels of arrays and objects in a client frame's `data` (`{}` is
+ * one; every event's data is one or two). A frame nested deeper (the frame
+ * object is one level more) gets `ErrorCode.InvalidData` before it is parsed.
+ */
+export const MAX_DATA_DEPTH = 8;
 
 /** Path of the WebSocket endpoint. */
 export const WS_PATH = '/ws';
@@ -31,7 +39,7 @@ export const ErrorCode = {
   InvalidFrame: 'invalid_frame',
   /** No handler for the event name. */
   UnknownEvent: 'unknown_event',
-  /** The event's `data` broke its rules (the message says which). */
+  /** The event's `data` broke its rules (the message says which), or the frame nests more than `MAX_DATA_DEPTH` levels under it. */
   InvalidData: 'invalid_data',
   /** The socket's credentials no longer allow the action. */
   Unauthorized: 'unauthorized',
@@ -95,10 +103,14 @@ export interface FrameError {
 /** Parses one client frame; never throws. */
 export function parseClientFrame(raw: Buffer | ArrayBuffer | Buffer[], isBinary: boolean): ClientFrame | FrameError {
   if (isBinary) return { code: ErrorCode.InvalidFrame, message: 'frames must be JSON text frames' };
-  const text = Array.isArray(raw) ? Buffer.concat(raw).toString('utf8') : Buffer.from(raw as Buffer).toString('utf8');
+  const bytes = Array.isArray(raw) ? Buffer.concat(raw) : Buffer.isBuffer(raw) ? raw : Buffer.from(raw);
+  // Before parsing: the ValidationPipe behind the handlers recurses once per level.
+  if (exceedsJsonDepth(bytes, MAX_DATA_DEPTH + 1)) {
+    return { code: ErrorCode.InvalidData, message: `data must not nest arrays and objects more than ${MAX_DATA_DEPTH} levels deep` };
+  }
   let value: unknown;
   try {
-    value = JSON.parse(text);
+    value = JSON.parse(bytes.toString('utf8'));
   } catch (error) {
     if (!(error instanceof SyntaxError)) throw error;
     return { code: ErrorCode.InvalidJson, message: 'frame is not valid JSON' };

@@ -1,7 +1,8 @@
 import { IncomingMessage } from 'node:http';
-import { Inject, Logger, UseFilters, UseGuards, UsePipes, ValidationPipe } from '@nestjs/common';
+import { Inject, Logger, UseFilters, UseGuards, UsePipes } from '@nestjs/common';
 import { ConnectedSocket, MessageBody, OnGatewayConnection, OnGatewayDisconnect, SubscribeMessage, WebSocketGateway, WsException } from '@nestjs/websockets';
 import WebSocket from 'ws';
+import { StrictValidationPipe } from '../common/strict-validation.pipe';
 import { broadcastGroup, roomGroup, userGroup } from '../broadcaster/groups';
 import { withTimeout } from '../common/with-timeout';
 import { HERALD_CONFIG } from '../config/config.module';
@@ -40,7 +41,7 @@ const SUBSCRIBE_TIMEOUT_MS = 5_000;
 @UseGuards(WsConnectionGuard)
 @UseFilters(WsErrorFilter)
 @UsePipes(
-  new ValidationPipe({
+  new StrictValidationPipe({
     whitelist: true,
     forbidNonWhitelisted: true,
     transform: true,

@@ -1,6 +1,6 @@
-import { RoomPresence } from './room-presence';
+import { PresenceListener, RoomPresence } from './room-presence';
 
-/** In-process presence for the embedded, single-instance deployment (no `REDIS_URL`). */
+/** In-process presence for the embedded, single-instance deployment (no `REDIS_URL`); nothing expires. */
 export class MemoryRoomPresence implements RoomPresence {
   /** room -> user -> that user's socket ids in the room. */
   private readonly rooms = new Map<string, Map<string, Set<string>>>();
@@ -30,6 +30,9 @@ export class MemoryRoomPresence implements RoomPresence {
   async members(room: string): Promise<string[]> {
     return [...(this.rooms.get(room)?.keys() ?? [])].sort();
   }
+
+  /** Sockets live in this process: none can outlive it, so nothing changes unreported. */
+  onChange(_listener: PresenceListener): void {}
 
   /** Nothing is shared beyond this process: nothing to release. */
   async close(): Promise<void> {}

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Logger } from '@nestjs/common';
 import Redis from 'ioredis';
 import { RedisConfig } from '../config/herald.config';
-import { RoomPresence } from './room-presence';
+import { PresenceListener, RoomPresence } from './room-presence';
 
 /** How long a socket's presence lives without a heartbeat from its instance, in ms. */
 export const PRESENCE_TTL_MS = 30_000;
@@ -17,13 +17,32 @@ export interface PresenceTiming {
   heartbeatMs: number;
 }
 
+/** The timing for a TTL (`ROOM_PRESENCE_TTL_MS`): renewed every third of it, so one late renewal is not an expiry. */
+export function presenceTiming(ttlMs: number): PresenceTiming {
+  return { ttlMs, heartbeatMs: Math.floor(ttlMs / 3) };
+}
+
+/** A room's entries after a change: the live ones, and the expired ones this very transaction removed. */
+interface RoomEntries {
+  live: string[];
+  expired: string[];
+}
+
 /**
  * Presence shared by every instance through Redis: one sorted set per room
  * (`<REDIS_PREFIX>room-presence:<room>`) whose members are
  * `<instance>\n<connectionId>\n<user>` scored by their expiry time. Each
  * instance renews its own entries every 10 s, so the sockets of an
- * instance that dies without saying goodbye drop out within 30 s; expired
- * entries are pruned on every read.
+ * instance that dies without saying goodbye drop out within 30 s (the
+ * defaults; `ROOM_PRESENCE_TTL_MS` sets the TTL, renewal a third of it).
+ *
+ * Expired entries are pruned by every read and by every renewal, which
+ * also sweeps the rooms this instance has sockets in (the rooms whose
+ * members it must tell). The transaction that prunes reads the entries it
+ * removes, so exactly one instance learns of each expiry; it reports the
+ * users left without a live entry to the `onChange` listener (`left`). A
+ * renewal that finds its own entries already pruned (this instance could
+ * not reach Redis for a TTL) reports their users `joined` again.
  */
 export class RedisRoomPresence implements RoomPresence {
   private readonly redis: Redis;
@@ -33,6 +52,7 @@ export class RedisRoomPresence implements RoomPresence {
   private readonly local = new Map<string, Set<string>>();
   private readonly heartbeat: NodeJS.Timeout;
   private readonly logger = new Logger(RedisRoomPresence.name);
+  private listener: PresenceListener = () => undefined;
 
   constructor(
     config: RedisConfig,
@@ -53,8 +73,10 @@ export class RedisRoomPresence implements RoomPresence {
     let members = this.local.get(key);
     if (!members) this.local.set(key, (members = new Set()));
     members.add(member);
-    const entries = await this.write(key, (pipeline) => pipeline.zadd(key, Date.now() + this.timing.ttlMs, member));
-    return !entries.some((entry) => entry !== member && userOf(entry) === user);
+    const { live, expired } = await this.write(key, (pipeline) => pipeline.zadd(key, Date.now() + this.timing.ttlMs, member));
+    this.reportExpired(room, live, expired, user);
+    // An expired entry of the user's own replaced by this one: they never left.
+    return !live.some((entry) => entry !== member && userOf(entry) === user) && !expired.some((entry) => userOf(entry) === user);
   }
 
   async remove(room: string, user: string, connectionId: string): Promise<boolean> {
@@ -63,14 +85,20 @@ export class RedisRoomPresence implements RoomPresence {
     const members = this.local.get(key);
     if (!members?.delete(member)) return false;
     if (members.size === 0) this.local.delete(key);
-    const entries = await this.write(key, (pipeline) => pipeline.zrem(key, member));
-    return !entries.some((entry) => userOf(entry) === user);
+    const { live, expired } = await this.write(key, (pipeline) => pipeline.zrem(key, member));
+    this.reportExpired(room, live, expired, user);
+    return !live.some((entry) => userOf(entry) === user);
   }
 
   async members(room: string): Promise<string[]> {
     const key = this.key(room);
-    const entries = await this.write(key, (pipeline) => pipeline);
-    return [...new Set(entries.map(userOf))].sort();
+    const { live, expired } = await this.write(key, (pipeline) => pipeline);
+    this.reportExpired(room, live, expired);
+    return [...new Set(live.map(userOf))].sort();
+  }
+
+  onChange(listener: PresenceListener): void {
+    this.listener = listener;
   }
 
   /** Stops renewing, removes this instance's entries and closes the connection. */
@@ -96,27 +124,60 @@ export class RedisRoomPresence implements RoomPresence {
     this.redis.disconnect();
   }
 
-  /** Runs `change`, prunes expired entries and returns the room's live entries, in one round trip. */
-  private async write(key: string, change: (pipeline: ReturnType<Redis['multi']>) => unknown): Promise<string[]> {
-    const now = Date.now();
+  /**
+   * Runs `change`, prunes expired entries and returns the room's live
+   * entries and the expired ones it removed, in one round trip. One MULTI:
+   * no other instance can prune (and report) the same expired entries.
+   * @returns also the results of `change`'s own commands, in order.
+   */
+  private async write(key: string, change: (pipeline: ReturnType<Redis['multi']>) => unknown, now = Date.now()): Promise<RoomEntries & { changed: unknown[] }> {
     const multi = this.redis.multi();
+    // `length` counts the queued MULTI too.
+    const queued = multi.length;
     change(multi);
-    multi.zremrangebyscore(key, '-inf', now).zrangebyscore(key, now, '+inf').pexpire(key, this.timing.ttlMs * 2);
+    const ownCommands = multi.length - queued;
+    multi
+      .zrangebyscore(key, '-inf', now)
+      .zremrangebyscore(key, '-inf', now)
+      .zrangebyscore(key, now, '+inf')
+      .pexpire(key, this.timing.ttlMs * 2);
     const results = await multi.exec();
     if (!results) throw new Error('room presence transaction aborted');
     for (const [error] of results) if (error) throw error;
-    return results[results.length - 2][1] as string[];
+    const [expired, , live] = results.slice(ownCommands).map(([, value]) => value) as [string[], number, string[]];
+    return { live, expired, changed: results.slice(0, ownCommands).map(([, value]) => value) };
   }
 
+  /** Tells the listener about each user of `expired` with no live entry left, except `except` (whose change the caller reports). */
+  private reportExpired(room: string, live: string[], expired: string[], except?: string): void {
+    if (expired.length === 0) return;
+    const present = new Set(live.map(userOf));
+    for (const user of new Set(expired.map(userOf))) if (user !== except && !present.has(user)) this.listener(room, user, 'left');
+  }
+
+  /** Renews this instance's entries and prunes (and reports) the expired ones of every room it has sockets in. */
   private async renew(): Promise<void> {
-    if (this.local.size === 0) return;
-    const expiry = Date.now() + this.timing.ttlMs;
-    const pipeline = this.redis.pipeline();
-    for (const [key, members] of this.local) {
-      for (const member of members) pipeline.zadd(key, expiry, member);
-      pipeline.pexpire(key, this.timing.ttlMs * 2);
-    }
-    await pipeline.exec();
+    const now = Date.now();
+    const expiry = now + this.timing.ttlMs;
+    // Every transaction is queued in this tick, in order with add and remove on the same connection.
+    await Promise.all([...this.local].map(([key, members]) => this.renewRoom(key, [...members], expiry, now)));
+  }
+
+  private async renewRoom(key: string, members: string[], expiry: number, now: number): Promise<void> {
+    const { live, expired, changed } = await this.write(
+      key,
+      (multi) => {
+        multi.zrangebyscore(key, now, '+inf');
+        for (const member of members) multi.zadd(key, expiry, member);
+      },
+      now,
+    );
+    const room = key.slice(this.keyPrefix.length);
+    this.reportExpired(room, live, expired);
+    // ZADD answers 1 for an entry that was not there: another instance pruned it as expired, and reported its user left.
+    const before = new Set((changed[0] as string[]).map(userOf));
+    const restored = new Set(members.filter((_, i) => changed[i + 1] === 1).map(userOf));
+    for (const user of restored) if (!before.has(user)) this.listener(room, user, 'joined');
   }
 
   private key(room: string): string {

@@ -19,9 +19,21 @@ export interface RoomPresence {
   /** The distinct user ids present in the room, sorted. */
   members(room: string): Promise<string[]>;
 
+  /**
+   * Registers the one listener for changes that no `add` or `remove` call
+   * reports: a user whose last socket in a room expired because its
+   * instance died (`left`), or came back because its instance renewed
+   * entries that others had already expired (`joined`). Each change is
+   * reported once, on one instance of the deployment.
+   */
+  onChange(listener: PresenceListener): void;
+
   /** Forgets this instance's entries where they are shared, and releases the transport. Called once at shutdown. */
   close(): Promise<void>;
 }
+
+/** Receives the changes of `RoomPresence.onChange`. */
+export type PresenceListener = (room: string, user: string, state: 'joined' | 'left') => void;
 
 /** Injection token for the `RoomPresence` in use. */
 export const ROOM_PRESENCE = Symbol('ROOM_PRESENCE');

@@ -3,7 +3,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { ConfigModule, HERALD_CONFIG } from '../config/config.module';
 import { HeraldConfig } from '../config/herald.config';
 import { MemoryRoomPresence } from './memory-room-presence';
-import { RedisRoomPresence } from './redis-room-presence';
+import { presenceTiming, RedisRoomPresence } from './redis-room-presence';
 import { RoomMessage } from './room-message.entity';
 import { RoomMessageStore } from './room-message.store';
 import { ROOM_PRESENCE, RoomPresence } from './room-presence';
@@ -20,7 +20,8 @@ import { RoomsService } from './rooms.service';
     {
       provide: ROOM_PRESENCE,
       inject: [HERALD_CONFIG],
-      useFactory: (config: HeraldConfig): RoomPresence => (config.redis ? new RedisRoomPresence(config.redis) : new MemoryRoomPresence()),
+      useFactory: (config: HeraldConfig): RoomPresence =>
+        config.redis ? new RedisRoomPresence(config.redis, presenceTiming(config.rooms.presenceTtlMs)) : new MemoryRoomPresence(),
     },
   ],
   exports: [RoomsService],

@@ -23,7 +23,8 @@ export interface RoomJoinResult {
 /**
  * The room use cases, shared by REST and WebSocket. Messages are stored
  * first and published to the room's group after the commit; presence
- * changes are published as `room.presence`. Transport membership (which
+ * changes are published as `room.presence`, those `RoomPresence` notices
+ * on its own (an instance died) included. Transport membership (which
  * socket is subscribed) belongs to the caller.
  */
 @Injectable()
@@ -33,7 +34,10 @@ export class RoomsService {
     private readonly publisher: BestEffortPublisher,
     @Inject(ROOM_PRESENCE) private readonly presence: RoomPresence,
     private readonly store: RoomMessageStore,
-  ) {}
+  ) {
+    // A dead instance's users expire from presence with nobody calling leave(): whoever notices tells the room.
+    presence.onChange((room, user, state) => this.publishPresence(room, user, state));
+  }
 
   /**
    * Stores a message, then pushes it as `room.message` to the room's members.

@@ -1,3 +1,4 @@
+import Redis from 'ioredis';
 import { MemoryRoomPresence } from '../../src/rooms/memory-room-presence';
 import { RedisRoomPresence } from '../../src/rooms/redis-room-presence';
 import { RoomPresence } from '../../src/rooms/room-presence';
@@ -88,6 +89,103 @@ describe('RedisRoomPresence across instances', () => {
     } finally {
       await alive.close();
     }
+  });
+
+  describe('expiry', () => {
+    const fast = { ttlMs: 300, heartbeatMs: 100 };
+    /** Renews long after anything here: its entries stay, and it prunes only when told to. */
+    const slow = { ttlMs: 60_000, heartbeatMs: 30_000 };
+    let redis: Redis;
+    const instances: RedisRoomPresence[] = [];
+    const changes: Array<{ on: string; room: string; user: string; state: string }> = [];
+    const start = (shared: string, name: string, timing: { ttlMs: number; heartbeatMs: number }) => {
+      const presence = new RedisRoomPresence({ url: TEST_REDIS_URL, prefix: shared }, timing);
+      presence.onChange((room, user, state) => changes.push({ on: name, room, user, state }));
+      instances.push(presence);
+      return presence;
+    };
+    /** Waits, reading Redis without pruning, until `user` has no entry that is still live. */
+    const expiredInRedis = (shared: string, room: string, user: string) =>
+      expectEventually(async () => {
+        const live = await redis.zrangebyscore(`${shared}room-presence:${room}`, Date.now(), '+inf');
+        expect(live.filter((entry) => entry.endsWith(`\n${user}`))).toEqual([]);
+      }, 5_000);
+
+    beforeEach(() => {
+      redis = new Redis(TEST_REDIS_URL);
+      changes.length = 0;
+    });
+    afterEach(async () => {
+      await Promise.all(instances.splice(0).map((presence) => presence.close()));
+      await redis.quit();
+    });
+
+    it('reports a user whose last socket expired as left exactly once, however many instances prune at once', async () => {
+      const shared = prefix();
+      const room = unique('room');
+      const dying = start(shared, 'dying', fast);
+      const [a, b] = [start(shared, 'a', slow), start(shared, 'b', slow)];
+      await dying.add(room, 'ghost', 'd1');
+      await dying.add(room, 'dora', 'd2');
+      await a.add(room, 'dora', 'a-dora');
+      await a.add(room, 'alice', 'a1');
+      await b.add(room, 'carol', 'b1');
+
+      dying.abandon();
+      await expiredInRedis(shared, room, 'ghost');
+      await Promise.all(Array.from({ length: 10 }, (_, i) => (i % 2 ? a : b).members(room)));
+
+      // dora still has a live socket on a: she did not leave.
+      expect(changes.map(({ room: r, user, state }) => ({ room: r, user, state }))).toEqual([{ room, user: 'ghost', state: 'left' }]);
+      expect(['a', 'b']).toContain(changes[0].on);
+      expect(await a.members(room)).toEqual(['alice', 'carol', 'dora']);
+      expect(changes).toHaveLength(1);
+    });
+
+    it('finds expired users on its own, with the renewal of the rooms it has sockets in', async () => {
+      const shared = prefix();
+      const room = unique('room');
+      const dying = start(shared, 'dying', fast);
+      const survivor = start(shared, 'survivor', fast);
+      await dying.add(room, 'ghost', 'd1');
+      await survivor.add(room, 'alice', 's1');
+
+      dying.abandon();
+
+      await expectEventually(() => expect(changes).toEqual([{ on: 'survivor', room, user: 'ghost', state: 'left' }]), 5_000);
+    });
+
+    it('reports a user joined again when its instance renews entries that another one had expired', async () => {
+      const shared = prefix();
+      const room = unique('room');
+      // Renews every 1.5 s entries that live 300 ms, as an instance cut off from Redis for a while would.
+      const late = start(shared, 'late', { ttlMs: 300, heartbeatMs: 1_500 });
+      const other = start(shared, 'other', slow);
+      await late.add(room, 'alice', 'l1');
+      await other.add(room, 'bob', 'o1');
+      await expiredInRedis(shared, room, 'alice');
+
+      expect(await other.members(room)).toEqual(['bob']);
+      expect(changes).toEqual([{ on: 'other', room, user: 'alice', state: 'left' }]);
+
+      await expectEventually(() => expect(changes).toContainEqual({ on: 'late', room, user: 'alice', state: 'joined' }), 5_000);
+      expect(await other.members(room)).toEqual(['alice', 'bob']);
+      expect(changes).toHaveLength(2);
+    });
+
+    it('reports neither left nor joined when a new socket of the user replaces its expired entry', async () => {
+      const shared = prefix();
+      const room = unique('room');
+      const dying = start(shared, 'dying', fast);
+      const survivor = start(shared, 'survivor', slow);
+      await dying.add(room, 'erin', 'd1');
+      dying.abandon();
+      await expiredInRedis(shared, room, 'erin');
+
+      expect(await survivor.add(room, 'erin', 's1')).toBe(false);
+      expect(changes).toEqual([]);
+      expect(await survivor.members(room)).toEqual(['erin']);
+    });
   });
 
   it('removes its own entries on close', async () => {
