@@ -45,11 +45,18 @@ export class HeraldWsAdapter extends WsAdapter {
       perMessageDeflate: false,
       verifyClient: (info: { req: IncomingMessage }, done: VerifyClientCallback) => {
         if (this.shutdown.draining) return done(false, 503, 'Service Unavailable', { 'Retry-After': String(DRAINING_RETRY_AFTER_S) });
-        const decision = this.authenticator.decide(info.req);
-        if (decision.ok) return done(true);
-        const headers: Record<string, string> =
-          decision.status === 401 ? { 'WWW-Authenticate': 'Bearer realm="herald", error="invalid_token"' } : {};
-        done(false, decision.status, REASONS[decision.status], headers);
+        this.authenticator.decide(info.req).then(
+          (decision) => {
+            if (decision.ok) return done(true);
+            const headers: Record<string, string> =
+              decision.status === 401 ? { 'WWW-Authenticate': 'Bearer realm="herald", error="invalid_token"' } : {};
+            done(false, decision.status, REASONS[decision.status], headers);
+          },
+          (error: unknown) => {
+            this.log.error(`deciding an upgrade failed: ${(error as Error).stack ?? String(error)}`);
+            done(false, 500, 'Internal Server Error');
+          },
+        );
       },
     }) as WebSocketServer;
   }
