@@ -21,6 +21,15 @@ export const ServerEvent = {
   Resumed: 'resumed',
   /** `{since, limit}`: more than `limit` notifications were missed; only the newest page is replayed, page the REST feed for the rest. */
   Resync: 'resync',
+  /**
+   * `{exp}` (NumericDate seconds, as the claim): the socket's token expires
+   * at `exp`, 60 s from now or a third of the token's lifetime if that is
+   * shorter; send `auth.refresh` with a fresh token, or the socket closes
+   * with 4401 at `exp`.
+   */
+  AuthExpiring: 'auth.expiring',
+  /** `{exp}` (NumericDate seconds): the reply to `auth.refresh`; the socket now closes at this `exp`. */
+  AuthRefreshed: 'auth.refreshed',
   /** `{code, message}`. */
   Error: 'error',
 } as const;

@@ -20,10 +20,12 @@ import { RoomRefDto, RoomSendDto } from '../rooms/rooms.dto';
 import { MAX_ROOMS_PER_SOCKET, RoomsError } from '../rooms/rooms.errors';
 import { NotificationsService } from '../notifications/notifications.service';
 import { RoomsService } from '../rooms/rooms.service';
+import { AuthRefreshDto } from './auth-refresh.dto';
 import { Connection } from './connection';
 import { ConnectionRegistry } from './connection.registry';
 import { ClientEvent, CloseCode, encodeFrame, ErrorCode, RESUME_LIMIT, ServerEvent, WS_PATH } from './protocol';
 import { ResumeDto } from './resume.dto';
+import { TokenRefreshService } from './token-refresh.service';
 import { principalOf, resumeCursorOf } from './upgrade-authenticator';
 import { WsConnectionGuard } from './ws-connection.guard';
 import { WsErrorFilter } from './ws-error.filter';
@@ -73,6 +75,7 @@ export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnGa
     private readonly rooms: RoomsService,
     private readonly notifications: NotificationsService,
     @Inject(GROUP_BROADCASTER) private readonly broadcaster: GroupBroadcaster,
+    private readonly tokenRefresh: TokenRefreshService,
   ) {}
 
   async afterInit(_server: WebSocketServer): Promise<void> {
@@ -132,7 +135,6 @@ export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnGa
     socket.on('pong', () => {
       connection.alive = true;
     });
-    connection.scheduleExpiry();
     try {
       await withTimeout(
         Promise.all([this.registry.join(connection, userGroup(principal.sub)), this.registry.join(connection, broadcastGroup())]),
@@ -145,6 +147,8 @@ export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnGa
       return;
     }
     connection.send(encodeFrame(ServerEvent.Ready, { user: principal.sub }));
+    // After ready, so that no auth.expiring comes first.
+    connection.scheduleExpiry();
     const since = resumeCursorOf(request);
     if (since === undefined) {
       connection.goLive();
@@ -242,6 +246,12 @@ export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnGa
     const connection = this.connectionOf(socket);
     if (!connection.rooms.has(body.room)) throw RoomsError.notJoined(body.room);
     await connection.inOrder(() => this.rooms.postMessage(body.room, connection.principal.sub, body.text));
+  }
+
+  /** `auth.refresh {token}`: a fresh token for this socket's user moves its expiry; the reply is `auth.refreshed {exp}`. */
+  @SubscribeMessage(ClientEvent.AuthRefresh)
+  refreshToken(@ConnectedSocket() socket: WebSocket, @MessageBody() body: AuthRefreshDto): Promise<void> {
+    return this.tokenRefresh.refresh(this.connectionOf(socket), body.token);
   }
 
   /** The guard already checked the socket is registered. */

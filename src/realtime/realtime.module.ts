@@ -5,11 +5,12 @@ import { RoomsModule } from '../rooms/rooms.module';
 import { ConnectionRegistry } from './connection.registry';
 import { RealtimeGateway } from './realtime.gateway';
 import { ShutdownState } from './shutdown-state';
+import { TokenRefreshService } from './token-refresh.service';
 import { WsConnectionGuard } from './ws-connection.guard';
 
 @Module({
   imports: [AuthModule, NotificationsModule, RoomsModule],
-  providers: [RealtimeGateway, ConnectionRegistry, WsConnectionGuard, ShutdownState],
+  providers: [RealtimeGateway, ConnectionRegistry, WsConnectionGuard, ShutdownState, TokenRefreshService],
   exports: [ConnectionRegistry, ShutdownState],
 })
 export class RealtimeModule {}
