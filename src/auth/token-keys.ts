@@ -11,7 +11,6 @@ export const JWKS_ALGORITHMS = ['RS256', 'PS256', 'ES256', 'EdDSA'] as const;
 /** The algorithms a configured public key is bound to, by key type (the types `loadAuthConfig` accepts). */
 const PUBLIC_KEY_ALGORITHMS: Record<string, readonly string[]> = {
   rsa: ['RS256', 'PS256'],
-  'rsa-pss': ['PS256'],
   ec: ['ES256'],
   ed25519: ['EdDSA'],
 };

@@ -95,6 +95,7 @@ describe('loadConfig: identity', () => {
     it.each([
       ['a private key', generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString()],
       ['an RSA key of 1024 bits', spki(generateKeyPairSync('rsa', { modulusLength: 1024 }).publicKey)],
+      ['an RSA-PSS-only key', spki(generateKeyPairSync('rsa-pss', { modulusLength: 2048 }).publicKey)],
       ['an EC P-384 key', spki(generateKeyPairSync('ec', { namedCurve: 'P-384' }).publicKey)],
       ['not a key at all', 'just-some-text-0123456789abcdef'],
       ['a truncated PEM', rsaPublicKey.slice(0, 120)],

@@ -58,7 +58,7 @@ export function loadAuthConfig(vars: Environment, production: boolean): AuthConf
 }
 
 /**
- * A PEM public key (SPKI, or an X.509 certificate) of a type a JWS
+ * A PEM public key (SPKI) of a type a JWS
  * algorithm Herald accepts is bound to: RSA of 2048 bits or more (RS256,
  * PS256), EC P-256 (ES256), Ed25519 (EdDSA). Environment files often carry
  * the PEM on one line with `\n` escapes; those are unescaped.
@@ -75,7 +75,8 @@ function parsePublicKey(value: string): KeyObject {
   }
   const { asymmetricKeyType: type, asymmetricKeyDetails: details } = key;
   const supported =
-    ((type === 'rsa' || type === 'rsa-pss') && (details?.modulusLength ?? 0) >= 2048) ||
+    // An RSA-PSS-only key (type rsa-pss) is not one: jose does not import it; PS256 works with a plain RSA key.
+    (type === 'rsa' && (details?.modulusLength ?? 0) >= 2048) ||
     (type === 'ec' && details?.namedCurve === 'prime256v1') ||
     type === 'ed25519';
   if (!supported) {
