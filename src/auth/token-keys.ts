@@ -1,5 +1,5 @@
-import { createSecretKey, KeyObject } from 'node:crypto';
-import { decodeProtectedHeader, errors, JWTPayload, JWTVerifyGetKey, jwtVerify, JWTVerifyOptions } from 'jose';
+import { KeyObject, webcrypto } from 'node:crypto';
+import { CryptoKey, decodeProtectedHeader, errors, JWTPayload, JWTVerifyGetKey, jwtVerify, JWTVerifyOptions } from 'jose';
 import { AuthConfig } from '../config/herald.config';
 import { JwksKeySource } from './jwks-key-source';
 
@@ -30,14 +30,24 @@ interface AsymmetricKeys {
  * `alg: none` is never on either list.
  */
 export class TokenKeys {
-  private readonly secrets: readonly KeyObject[];
+  /**
+   * The secrets as WebCrypto keys, imported once: jose verifies with
+   * WebCrypto, and given raw bytes or a secret KeyObject it imports them
+   * again on every call (several times the cost of the HMAC itself).
+   */
+  private readonly secrets: Promise<readonly CryptoKey[]>;
+  private readonly secretCount: number;
   private readonly asymmetric: AsymmetricKeys | null;
   private readonly jwks: JwksKeySource | null;
 
   constructor(auth: AuthConfig) {
-    this.secrets = [auth.jwtSecret, ...auth.previousSecrets]
-      .filter((secret): secret is string => secret !== null)
-      .map((secret) => createSecretKey(Buffer.from(secret, 'utf8')));
+    const secrets = [auth.jwtSecret, ...auth.previousSecrets].filter((secret): secret is string => secret !== null);
+    this.secretCount = secrets.length;
+    this.secrets = Promise.all(
+      secrets.map(
+        (secret) => webcrypto.subtle.importKey('raw', Buffer.from(secret, 'utf8'), { name: 'HMAC', hash: 'SHA-256' }, false, ['verify']) as Promise<CryptoKey>,
+      ),
+    );
     this.jwks = auth.jwksUrl ? new JwksKeySource(auth.jwksUrl) : null;
     if (this.jwks) this.asymmetric = { key: this.jwks.key, algorithms: JWKS_ALGORITHMS };
     else if (auth.publicKey) this.asymmetric = { key: auth.publicKey, algorithms: PUBLIC_KEY_ALGORITHMS[auth.publicKey.asymmetricKeyType ?? ''] ?? [] };
@@ -56,7 +66,7 @@ export class TokenKeys {
    */
   async verify(token: string, options: JWTVerifyOptions): Promise<JWTPayload> {
     const { alg } = decodeProtectedHeader(token);
-    if (alg === SECRET_ALGORITHM && this.secrets.length > 0) return this.verifyWithSecrets(token, options);
+    if (alg === SECRET_ALGORITHM && this.secretCount > 0) return this.verifyWithSecrets(token, options);
     if (alg !== SECRET_ALGORITHM && this.asymmetric) {
       return (await jwtVerify(token, this.asymmetric.key, { ...options, algorithms: [...this.asymmetric.algorithms] })).payload;
     }
@@ -66,7 +76,7 @@ export class TokenKeys {
   /** The current secret first; a previous one only when the signature does not match the current one. */
   private async verifyWithSecrets(token: string, options: JWTVerifyOptions): Promise<JWTPayload> {
     let mismatch: unknown;
-    for (const secret of this.secrets) {
+    for (const secret of await this.secrets) {
       try {
         return (await jwtVerify(token, secret, { ...options, algorithms: [SECRET_ALGORITHM] })).payload;
       } catch (error) {
