@@ -28,9 +28,8 @@ export function resumeCursorOf(request: IncomingMessage): string | undefined {
  * (403 when a browser origin is not allowed), then the bearer token from
  * `Authorization: Bearer` (RFC 6750 2.1, the parser REST uses) or
  * `?access_token=` (RFC 6750 2.3), verified by the shared `TokenRules`
- * (401 when missing or invalid). An
- * optional `?since=<notification id>` asks for a resume (400 when it is not
- * a decimal id).
+ * (401 when missing or invalid). An optional `?since=<notification id>`
+ * asks for a resume (400 when it is not a decimal id).
  */
 export class UpgradeAuthenticator {
   private readonly logger = new Logger('UpgradeAuthenticator');
