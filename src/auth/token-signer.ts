@@ -1,6 +1,6 @@
 import { sign } from 'jsonwebtoken';
 import { HeraldConfig } from '../config/herald.config';
-import { TOKEN_ALGORITHM } from './token-rules';
+import { SECRET_ALGORITHM } from './token-keys';
 
 /** What a minted token says. */
 export interface TokenRequest {
@@ -15,12 +15,14 @@ export interface TokenRequest {
 /**
  * Mints HS256 access tokens with the configured secret, issuer and
  * audience, for `POST /auth/dev-token` and `npm run token`.
+ * @throws Error when there is no `JWT_SECRET` (only an identity provider's keys).
  */
 export function signAccessToken(config: HeraldConfig, request: TokenRequest): string {
+  if (config.auth.jwtSecret === null) throw new Error('no JWT_SECRET to sign with: tokens come from the identity provider (JWT_JWKS_URL / JWT_PUBLIC_KEY)');
   const claims: Record<string, unknown> = { sub: request.sub };
   if (request.roles && request.roles.length > 0) claims.roles = [...request.roles];
   return sign(claims, config.auth.jwtSecret, {
-    algorithm: TOKEN_ALGORITHM,
+    algorithm: SECRET_ALGORITHM,
     expiresIn: request.ttlSeconds ?? 3600,
     ...(config.auth.issuer ? { issuer: config.auth.issuer } : {}),
     ...(config.auth.audience ? { audience: config.auth.audience } : {}),

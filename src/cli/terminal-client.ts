@@ -2,13 +2,14 @@ import { clearLine, createInterface, cursorTo, Interface } from 'node:readline';
 import { Readable, Writable } from 'node:stream';
 import { RawData } from 'ws';
 import { isRecordId } from '../common/record-id';
-import { ServerEvent } from '../realtime/protocol';
+import { ClientEvent, ErrorCode, ServerEvent } from '../realtime/protocol';
 import { MAX_ROOM_TEXT } from '../rooms/room-name';
 import { BackoffOptions } from './terminal-backoff';
 import { TerminalConnection } from './terminal-connection';
 import { eventLine, joinedLine, line, roomMessageLine, sanitize } from './terminal-format';
 import { NotificationCursor, RecentIds } from './terminal-ids';
 import { TerminalRoom } from './terminal-room';
+import { DevTokenRequest, expiresIn, TerminalToken } from './terminal-token';
 
 /** How long input end waits for queued lines to be sent and echoed back, in ms. */
 const DRAIN_TIMEOUT_MS = 10_000;
@@ -26,8 +27,10 @@ export const HELP = [
 export interface TerminalClientOptions {
   /** `ws://` or `wss://` URL of Herald's `/ws`. */
   url: string;
-  /** Access token (JWT), sent as `Authorization: Bearer` (RFC 6750 section 2.1). */
-  token: string;
+  /** Access token (JWT), sent as `Authorization: Bearer` (RFC 6750 section 2.1); it cannot be renewed. Either this or `devToken`. */
+  token?: string;
+  /** Mint the token from the server's `POST /auth/dev-token`, and mint a new one on every `auth.expiring`. */
+  devToken?: DevTokenRequest;
   /** Typed lines (stdin); without it the client only listens, until `stop()`. */
   input?: Readable;
   /** Where events are printed, one line each. */
@@ -70,11 +73,18 @@ export class TerminalClient {
   private everReady = false;
   private stopping = false;
   private exitCode = 0;
+  private token?: TerminalToken;
+  /** A renewed token sent in `auth.refresh`, adopted once `auth.refreshed` confirms it. */
+  private pendingToken?: string;
+  /** Whether the session's expiry was printed yet (once per run, for a token that cannot be renewed). */
+  private expiryShown = false;
 
   constructor(private readonly options: TerminalClientOptions) {
+    if ((options.token === undefined) === (options.devToken === undefined)) throw new Error('give either token or devToken');
+    if (options.token !== undefined) this.token = TerminalToken.given(options.token);
     this.cursor = new NotificationCursor(options.since);
     this.connection = new TerminalConnection(
-      { url: options.url, token: options.token, since: () => this.cursor.last, backoff: options.backoff },
+      { url: options.url, token: () => this.token?.current ?? '', since: () => this.cursor.last, backoff: options.backoff },
       {
         frame: (raw, isBinary) => this.onFrame(raw, isBinary),
         state: (text) => this.info(text),
@@ -103,9 +113,22 @@ export class TerminalClient {
       this.rl.on('close', () => this.onInputEnd());
       this.rl.on('SIGINT', () => this.stop());
     }
+    void this.start();
+    return this.exited;
+  }
+
+  private async start(): Promise<void> {
+    const { devToken } = this.options;
+    if (devToken && !this.token) {
+      try {
+        this.token = await TerminalToken.devToken(this.options.url, devToken);
+      } catch (error) {
+        return this.quit(1, `could not get a dev token: ${(error as Error).message}`);
+      }
+      if (this.stopping) return;
+    }
     this.info(`connecting to ${displayUrl(this.options.url)}`);
     this.connection.connect();
-    return this.exited;
   }
 
   /** Closes the connection and makes `run()` resolve with 0 (SIGINT, SIGTERM). */
@@ -131,7 +154,12 @@ export class TerminalClient {
         this.info(`connected as ${this.user ?? '?'}`);
         if (!this.room.name && this.prompt) this.info('type /join <room> to chat, /help for the commands');
         this.room.connected();
+        this.showExpiry();
         return this.drained();
+      case ServerEvent.AuthExpiring:
+        return this.onExpiring(data.exp);
+      case ServerEvent.AuthRefreshed:
+        return this.onRefreshed(data.exp);
       case ServerEvent.RoomJoined:
         for (const message of Array.isArray(data.history) ? data.history : []) {
           const messageId = idOf(message);
@@ -144,6 +172,8 @@ export class TerminalClient {
         return this.room.onMessage(data, this.user);
       case ServerEvent.Error:
         show(eventLine(event, data));
+        // invalid_token answers auth.refresh, not a room.send.
+        if (data.code === ErrorCode.InvalidToken) return void (this.pendingToken = undefined);
         return this.room.onError();
       case ServerEvent.RoomPresence:
         // The server tells a joiner about itself too; `joined <room>` already says so.
@@ -152,6 +182,34 @@ export class TerminalClient {
       default:
         show(eventLine(event, data));
     }
+  }
+
+  /** A token given with `--token` cannot be renewed here: say once when the session ends. */
+  private showExpiry(): void {
+    const exp = this.token?.expiresAt;
+    if (this.expiryShown || this.token?.renewable !== false || typeof exp !== 'number') return;
+    this.expiryShown = true;
+    this.info(`session expires in ${expiresIn(exp)}`);
+  }
+
+  /** `auth.expiring`: a dev-token session mints a new token and sends `auth.refresh`; a given token can only be replaced by starting again. */
+  private onExpiring(exp: unknown): void {
+    const when = typeof exp === 'number' ? expiresIn(exp) : 'soon';
+    if (!this.token?.renewable) return this.info(`session expires in ${when}: this token cannot be renewed here; start again with a fresh one`);
+    this.token.renew().then(
+      (fresh) => {
+        this.pendingToken = fresh;
+        if (!this.connection.send(JSON.stringify({ event: ClientEvent.AuthRefresh, data: { token: fresh } }))) this.pendingToken = undefined;
+      },
+      (error: unknown) => this.info(`session expires in ${when}: renewing the token failed: ${(error as Error).message}`),
+    );
+  }
+
+  /** `auth.refreshed`: the server took the new token; reconnects use it from now on. */
+  private onRefreshed(exp: unknown): void {
+    if (this.pendingToken) this.token?.adopt(this.pendingToken);
+    this.pendingToken = undefined;
+    this.info(`token renewed; session expires in ${typeof exp === 'number' ? expiresIn(exp) : '?'}`);
   }
 
   private onLine(typed: string): void {

@@ -10,8 +10,8 @@ const HANDSHAKE_TIMEOUT_MS = 10_000;
 export interface TerminalConnectionOptions {
   /** `ws://` or `wss://` URL of `/ws`. */
   url: string;
-  /** Sent as `Authorization: Bearer` (RFC 6750 section 2.1). */
-  token: string;
+  /** Sent as `Authorization: Bearer` (RFC 6750 section 2.1); read at every (re)connect, since a renewed token replaces it. */
+  token: () => string;
   /** The notification id to resume after, read at every (re)connect; sent as `?since=`. */
   since: () => string | undefined;
   backoff?: BackoffOptions;
@@ -63,7 +63,7 @@ export class TerminalConnection {
     let socket: WebSocket;
     try {
       socket = new WebSocket(this.url(), {
-        headers: { authorization: `Bearer ${this.options.token}` },
+        headers: { authorization: `Bearer ${this.options.token()}` },
         perMessageDeflate: false,
         handshakeTimeout: HANDSHAKE_TIMEOUT_MS,
       });
@@ -138,7 +138,7 @@ export class TerminalConnection {
 function fatalReason(close: CloseInfo): string | undefined {
   const status = close.refused;
   if (status === 401) {
-    return "the server refused the token (HTTP 401): it is missing, malformed, expired or not signed with the server's JWT_SECRET; get a new one (npm run token -- --sub <user>)";
+    return "the server refused the token (HTTP 401): it is missing, malformed, expired or not signed with a key the server accepts; get a new one (npm run token -- --sub <user>, or from your identity provider)";
   }
   if (status === 403) return 'the server refused this connection (HTTP 403: Origin not allowed)';
   if (status === 400) return 'the server refused the upgrade (HTTP 400): the URL must not carry access_token or since; use --token and --since';

@@ -54,6 +54,14 @@ export interface ServerEventMap {
   resumed: { since: string; count: number };
   /** More than `limit` notifications were missed: only the newest page is replayed; page the REST feed for the rest. */
   resync: { since: string; limit: number };
+  /**
+   * The socket's token expires at `exp` (NumericDate seconds, as the claim),
+   * 60 s from now or a third of the token's lifetime if that is shorter:
+   * send `auth.refresh` with a fresh token, or the socket closes with 4401 at `exp`.
+   */
+  'auth.expiring': { exp: number };
+  /** The reply to `auth.refresh`: the socket now closes at this `exp` (NumericDate seconds). */
+  'auth.refreshed': { exp: number };
   /** A frame or action was refused (`ErrorCode` in realtime/protocol.ts); the socket stays open. */
   error: { code: string; message: string };
 }
@@ -74,6 +82,8 @@ export const ServerEvent = {
   RoomPresence: 'room.presence',
   Resumed: 'resumed',
   Resync: 'resync',
+  AuthExpiring: 'auth.expiring',
+  AuthRefreshed: 'auth.refreshed',
   Error: 'error',
 } as const satisfies Record<string, ServerEventName>;
 

@@ -3,13 +3,25 @@ import {
   IsIn,
   IsInt,
   IsOptional,
+  IsUrl,
   IsString,
   Matches,
   Max,
   MaxLength,
   Min,
   MinLength,
+  ValidateBy,
 } from 'class-validator';
+
+/** Comma-separated HS256 secrets, each at least 32 characters once trimmed. */
+const EverySecretLongEnough = () =>
+  ValidateBy({
+    name: 'everySecretLongEnough',
+    validator: {
+      validate: (value: unknown) => typeof value === 'string' && value.split(',').every((secret) => secret.trim().length >= 32),
+      defaultMessage: () => 'must be comma-separated secrets of at least 32 characters each (RFC 7518 section 3.2)',
+    },
+  });
 
 /**
  * Every environment variable Herald reads, with its rule. Values arrive as
@@ -40,6 +52,22 @@ export class Environment {
 
   @IsOptional() @IsString() @MinLength(32, { message: 'must be at least 32 characters (RFC 7518 section 3.2)' })
   JWT_SECRET?: string;
+
+  @IsOptional() @IsString() @EverySecretLongEnough()
+  JWT_PREVIOUS_SECRETS?: string;
+
+  @IsOptional() @IsUrl({ protocols: ['http', 'https'], require_protocol: true, require_tld: false }, { message: 'must be an http(s) URL of a JWK Set' })
+  JWT_JWKS_URL?: string;
+
+  /** Checked further by `loadAuthConfig` (a PEM public key of a supported type). */
+  @IsOptional() @IsString() @MinLength(1)
+  JWT_PUBLIC_KEY?: string;
+
+  @IsOptional() @MaxLength(256) @Matches(/^[^.\s]+(\.[^.\s]+)*$/, { message: 'must be a dotted claim path such as roles or realm_access.roles' })
+  JWT_ROLES_CLAIM?: string;
+
+  @IsOptional() @IsInt() @Min(0) @Max(300)
+  JWT_CLOCK_TOLERANCE_S?: number;
 
   @IsOptional() @IsString() @MinLength(1) @MaxLength(512)
   JWT_ISSUER?: string;
@@ -82,11 +110,12 @@ export class Environment {
 }
 
 /** The variables whose values must never appear in an error message. */
-export const SECRET_VARIABLES: ReadonlySet<keyof Environment> = new Set(['JWT_SECRET', 'DATABASE_URL', 'REDIS_URL']);
+export const SECRET_VARIABLES: ReadonlySet<keyof Environment> = new Set(['JWT_SECRET', 'JWT_PREVIOUS_SECRETS', 'DATABASE_URL', 'REDIS_URL']);
 
 /** The variables parsed as integers before validation. */
 export const INTEGER_VARIABLES: ReadonlySet<keyof Environment> = new Set([
   'PORT',
+  'JWT_CLOCK_TOLERANCE_S',
   'WS_HEARTBEAT_MS',
   'WS_MAX_BUFFERED_BYTES',
   'BODY_LIMIT_BYTES',

@@ -1,3 +1,5 @@
+import type { KeyObject } from 'node:crypto';
+
 /**
  * Herald's typed configuration: the only shape the rest of the code sees.
  * Built once at boot by `loadConfig()` from environment variables (see
@@ -42,15 +44,35 @@ export interface RedisConfig {
   readonly prefix: string;
 }
 
+/**
+ * Which keys verify access tokens; see docs/identity.md. The algorithm is
+ * bound to the key: HS256 for the secrets, the asymmetric algorithms for
+ * the JWK Set or the public key.
+ */
 export interface AuthConfig {
-  /** HS256 key (`JWT_SECRET`), at least 32 bytes (RFC 7518 section 3.2). */
-  readonly jwtSecret: string;
-  /** True when no `JWT_SECRET` was given and the development key is in use. */
+  /**
+   * HS256 key (`JWT_SECRET`), at least 32 bytes (RFC 7518 section 3.2); it
+   * signs dev tokens and `npm run token`. Null when only an identity
+   * provider's keys (`JWT_JWKS_URL` / `JWT_PUBLIC_KEY`) are configured:
+   * HS256 tokens are then refused and there is no development key.
+   */
+  readonly jwtSecret: string | null;
+  /** `JWT_PREVIOUS_SECRETS`: HS256 secrets still accepted (never used to sign) while `JWT_SECRET` is rotated. */
+  readonly previousSecrets: readonly string[];
+  /** True when no key at all was configured and the public development key is in use. */
   readonly usingDevelopmentSecret: boolean;
+  /** `JWT_JWKS_URL`: the identity provider's JWK Set (RFC 7517), fetched, cached and refetched on an unknown `kid`. */
+  readonly jwksUrl: URL | null;
+  /** `JWT_PUBLIC_KEY`: an RSA, P-256 EC or Ed25519 public key, instead of a JWK Set. */
+  readonly publicKey: KeyObject | null;
+  /** `JWT_ROLES_CLAIM`: dotted path of the roles array in the claims (`roles`, `realm_access.roles`). */
+  readonly rolesClaim: string;
+  /** `JWT_CLOCK_TOLERANCE_S`: seconds of leeway for `exp`, `nbf` and `iat` (0-300). */
+  readonly clockToleranceSeconds: number;
   /** Expected `iss` / `aud` claims (RFC 7519 4.1.1, 4.1.3), checked when set. */
   readonly issuer: string | null;
   readonly audience: string | null;
-  /** Whether `POST /auth/dev-token` is served (`AUTH_DEV_TOKENS`). */
+  /** Whether `POST /auth/dev-token` is served (`AUTH_DEV_TOKENS`); never without `jwtSecret`. */
   readonly devTokens: boolean;
 }
 

@@ -48,7 +48,7 @@ describe('loadConfig', () => {
 
     it('uses the development secret, flags it, and enables dev tokens', () => {
       expect(config.auth.usingDevelopmentSecret).toBe(true);
-      expect(config.auth.jwtSecret.length).toBeGreaterThanOrEqual(32);
+      expect(config.auth.jwtSecret?.length).toBeGreaterThanOrEqual(32);
       expect(config.auth.devTokens).toBe(true);
       expect(config.auth.issuer).toBeNull();
       expect(config.auth.audience).toBeNull();
@@ -241,7 +241,7 @@ describe('.env.example', () => {
   });
 
   it('writes the same defaults as DEFAULTS', () => {
-    const documented = ['PORT', 'HOST', 'SQLITE_PATH', 'REDIS_PREFIX', 'WS_HEARTBEAT_MS', 'WS_MAX_BUFFERED_BYTES', 'BODY_LIMIT_BYTES', 'RATE_LIMIT_PER_MINUTE', 'LOG_LEVEL', 'HERALD_WORKERS', 'MAX_SOCKETS_PER_USER', 'WS_UPGRADES_PER_MINUTE', 'ROOM_PRESENCE_TTL_MS'] as const;
+    const documented = ['PORT', 'HOST', 'SQLITE_PATH', 'REDIS_PREFIX', 'WS_HEARTBEAT_MS', 'WS_MAX_BUFFERED_BYTES', 'BODY_LIMIT_BYTES', 'RATE_LIMIT_PER_MINUTE', 'LOG_LEVEL', 'HERALD_WORKERS', 'MAX_SOCKETS_PER_USER', 'WS_UPGRADES_PER_MINUTE', 'ROOM_PRESENCE_TTL_MS', 'JWT_ROLES_CLAIM', 'JWT_CLOCK_TOLERANCE_S'] as const;
     expect(Object.keys(DEFAULTS).sort()).toEqual([...documented].sort());
     for (const key of documented) {
       expect({ key, value: values.get(key) }).toEqual({ key, value: String(DEFAULTS[key]) });

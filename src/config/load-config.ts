@@ -1,19 +1,13 @@
 import { existsSync } from 'node:fs';
 import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
+import { ConfigError } from './config.errors';
 import { Environment, INTEGER_VARIABLES, SECRET_VARIABLES } from './environment';
 import { HeraldConfig, LogLevel } from './herald.config';
+import { AUTH_DEFAULTS, loadAuthConfig } from './load-auth-config';
 
-/**
- * The development signing key used when `JWT_SECRET` is unset. Public by
- * design (it is in the source), so it is refused when `NODE_ENV=production`.
- */
-export const DEVELOPMENT_JWT_SECRET = 'herald-development-key-never-use-in-production';
-
-/** Thrown at boot when a variable is invalid; the message names the variable, never its value. */
-export class ConfigError extends Error {
-  override readonly name = 'ConfigError';
-}
+export { ConfigError } from './config.errors';
+export { DEVELOPMENT_JWT_SECRET } from './load-auth-config';
 
 /** The embedded-mode defaults, also listed in `.env.example`. */
 export const DEFAULTS = {
@@ -30,6 +24,7 @@ export const DEFAULTS = {
   MAX_SOCKETS_PER_USER: 20,
   WS_UPGRADES_PER_MINUTE: 600,
   ROOM_PRESENCE_TTL_MS: 30_000,
+  ...AUTH_DEFAULTS,
 } as const;
 
 /**
@@ -63,10 +58,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HeraldConfig {
   }
 
   const production = vars.NODE_ENV === 'production';
-  if (production && !vars.JWT_SECRET) {
-    throw new ConfigError('JWT_SECRET is required when NODE_ENV=production (the development key is public)');
-  }
-  const devTokens = vars.AUTH_DEV_TOKENS === undefined ? !production : vars.AUTH_DEV_TOKENS === 'true';
+  const auth = loadAuthConfig(vars, production);
   const workers = vars.HERALD_WORKERS ?? DEFAULTS.HERALD_WORKERS;
   if (workers > 1 && (!vars.DATABASE_URL || !vars.REDIS_URL)) {
     // The embedded database file and the in-process broadcaster live in one process.
@@ -83,13 +75,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HeraldConfig {
       ? { kind: 'mysql', url: vars.DATABASE_URL }
       : { kind: 'sqlite', path: vars.SQLITE_PATH ?? DEFAULTS.SQLITE_PATH },
     redis: vars.REDIS_URL ? { url: vars.REDIS_URL, prefix: vars.REDIS_PREFIX ?? DEFAULTS.REDIS_PREFIX } : null,
-    auth: {
-      jwtSecret: vars.JWT_SECRET ?? DEVELOPMENT_JWT_SECRET,
-      usingDevelopmentSecret: !vars.JWT_SECRET,
-      issuer: vars.JWT_ISSUER ?? null,
-      audience: vars.JWT_AUDIENCE ?? null,
-      devTokens,
-    },
+    auth,
     realtime: {
       allowedOrigins: parseOrigins(vars.ALLOWED_ORIGINS),
       heartbeatMs: vars.WS_HEARTBEAT_MS ?? DEFAULTS.WS_HEARTBEAT_MS,
@@ -109,7 +95,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HeraldConfig {
 export function environmentKeys(): string[] {
   return [
     'NODE_ENV', 'PORT', 'HOST', 'DATABASE_URL', 'SQLITE_PATH', 'REDIS_URL', 'REDIS_PREFIX',
-    'JWT_SECRET', 'JWT_ISSUER', 'JWT_AUDIENCE', 'ALLOWED_ORIGINS', 'AUTH_DEV_TOKENS',
+    'JWT_SECRET', 'JWT_PREVIOUS_SECRETS', 'JWT_JWKS_URL', 'JWT_PUBLIC_KEY', 'JWT_ROLES_CLAIM', 'JWT_CLOCK_TOLERANCE_S',
+    'JWT_ISSUER', 'JWT_AUDIENCE', 'ALLOWED_ORIGINS', 'AUTH_DEV_TOKENS',
     'WS_HEARTBEAT_MS', 'WS_MAX_BUFFERED_BYTES', 'BODY_LIMIT_BYTES', 'RATE_LIMIT_PER_MINUTE', 'LOG_LEVEL',
     'HERALD_WORKERS', 'MAX_SOCKETS_PER_USER', 'WS_UPGRADES_PER_MINUTE', 'ROOM_PRESENCE_TTL_MS',
   ];

@@ -16,7 +16,7 @@ async function socketPair(): Promise<{ server: WebSocketServer; socket: WebSocke
   return { server, socket, request, client };
 }
 
-const principal = { sub: 'alice', roles: [], expiresAt: Math.floor(Date.now() / 1000) + 3600 };
+const principal = { sub: 'alice', roles: [], expiresAt: Math.floor(Date.now() / 1000) + 3600, issuedAt: null };
 
 describe('Connection.deliver', () => {
   let pair: Awaited<ReturnType<typeof socketPair>>;

@@ -6,14 +6,12 @@ import { GroupSubscriber } from '../broadcaster/group-broadcaster';
 import { notificationIdOf } from '../common/server-frame';
 import { HighWaterMark } from './high-water-mark';
 import { NotificationStream } from './notification-stream';
-import { CloseCode } from './protocol';
+import { CloseCode, encodeFrame, ServerEvent } from './protocol';
 import { corkForTick } from './tick-cork';
+import { TokenExpiry } from './token-expiry';
 
 /** Most bytes a socket keeps corked within one tick: a few hundred typical frames, a sixteenth of the default cap. */
 const CORK_FLUSH_BYTES = 64 * 1024;
-
-/** Longest delay `setTimeout` accepts (about 24.8 days). */
-const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /**
  * One authenticated socket: its principal, the groups and rooms it is in,
@@ -32,7 +30,8 @@ export class Connection {
   /** Which live and replayed notifications this socket is sent. */
   readonly stream: NotificationStream;
   private sends: Promise<unknown> = Promise.resolve();
-  private expiryTimer?: NodeJS.Timeout;
+  /** The token's expiry: `auth.expiring`, the 4401 close, and `auth.refresh` moving both. */
+  readonly expiry: TokenExpiry;
   /** Corked bytes that are flushed at once rather than at the end of the tick (see `corkForTick`). */
   private readonly corkFlushBytes: number;
 
@@ -50,6 +49,10 @@ export class Connection {
       maxBufferedBytes,
     );
     this.corkFlushBytes = Math.min(CORK_FLUSH_BYTES, Math.floor(maxBufferedBytes / 8));
+    this.expiry = new TokenExpiry(principal, {
+      warn: (exp) => this.send(encodeFrame(ServerEvent.AuthExpiring, { exp })),
+      expire: () => socket.close(CloseCode.TokenExpired, 'token expired'),
+    });
   }
 
   /**
@@ -95,21 +98,16 @@ export class Connection {
     return run;
   }
 
-  /** Closes the socket with 4401 when the token's `exp` passes. */
+  /** Warns before the token's `exp` and closes the socket with 4401 when it passes (see `TokenExpiry`). */
   scheduleExpiry(): void {
-    const remaining = this.principal.expiresAt * 1000 - Date.now();
-    if (remaining <= 0) {
-      this.socket.close(CloseCode.TokenExpired, 'token expired');
-      return;
-    }
-    this.expiryTimer = setTimeout(() => this.scheduleExpiry(), Math.min(remaining, MAX_TIMER_MS));
+    this.expiry.start();
   }
 
   get expired(): boolean {
-    return this.principal.expiresAt * 1000 <= Date.now();
+    return this.expiry.expired;
   }
 
   dispose(): void {
-    clearTimeout(this.expiryTimer);
+    this.expiry.dispose();
   }
 }

@@ -49,14 +49,21 @@ export class HeraldWsAdapter extends WsAdapter {
         // Before the token is verified: every attempt counts, failed ones too.
         const retryAfter = this.limits.takeUpgrade(info.req.socket.remoteAddress);
         if (retryAfter > 0) return done(false, 429, `too many upgrades from this address; retry in ${retryAfter} s`, { 'Retry-After': String(retryAfter) });
-        const decision = this.authenticator.decide(info.req);
-        if (decision.ok) {
-          if (this.limits.acquireSocket(decision.principal.sub, info.req.socket)) return done(true);
-          return done(false, 429, `this user already has ${this.limits.maxSocketsPerUser} open sockets (MAX_SOCKETS_PER_USER); close one first`);
-        }
-        const headers: Record<string, string> =
-          decision.status === 401 ? { 'WWW-Authenticate': 'Bearer realm="herald", error="invalid_token"' } : {};
-        done(false, decision.status, STATUS_CODES[decision.status], headers);
+        this.authenticator.decide(info.req).then(
+          (decision) => {
+            if (decision.ok) {
+              if (this.limits.acquireSocket(decision.principal.sub, info.req.socket)) return done(true);
+              return done(false, 429, `this user already has ${this.limits.maxSocketsPerUser} open sockets (MAX_SOCKETS_PER_USER); close one first`);
+            }
+            const headers: Record<string, string> =
+              decision.status === 401 ? { 'WWW-Authenticate': 'Bearer realm="herald", error="invalid_token"' } : {};
+            done(false, decision.status, STATUS_CODES[decision.status], headers);
+          },
+          (error: unknown) => {
+            this.log.error(`deciding an upgrade failed: ${(error as Error).stack ?? String(error)}`);
+            done(false, 500, 'Internal Server Error');
+          },
+        );
       },
     }) as WebSocketServer;
   }

@@ -43,6 +43,12 @@ export const ErrorCode = {
   InvalidData: 'invalid_data',
   /** The socket's credentials no longer allow the action. */
   Unauthorized: 'unauthorized',
+  /**
+   * `auth.refresh` with a token that fails verification (the same rules as
+   * the upgrade) or names another `sub`; nothing changed, the socket still
+   * closes with 4401 at its current `exp`.
+   */
+  InvalidToken: 'invalid_token',
   /** `room.send` to a room this socket has not joined (`room.join` first). */
   NotJoined: 'not_joined',
   /** `room.join` when this socket is already in 100 rooms. */
@@ -55,7 +61,7 @@ export const ErrorCode = {
 
 export type ErrorCodeName = (typeof ErrorCode)[keyof typeof ErrorCode];
 
-/** Client-to-server events; `data` rules are in `rooms/rooms.dto.ts`. */
+/** Client-to-server events; `data` rules are in `rooms/rooms.dto.ts`, `resume.dto.ts` and `auth-refresh.dto.ts`. */
 export const ClientEvent = {
   /** `{room}`: subscribe this socket to the room; the reply is `room.joined`. Joining twice is a no-op that replies again. */
   RoomJoin: 'room.join',
@@ -70,6 +76,14 @@ export const ClientEvent = {
    * `resync`, then only the newest page.
    */
   Resume: 'resume',
+  /**
+   * `{token}`: a fresh access token (1-8,192 characters) for this socket's
+   * own `sub`, typically sent on `auth.expiring`. Valid: the socket's expiry
+   * moves to the token's `exp` and the reply is `auth.refreshed {exp}`.
+   * Otherwise an `invalid_token` error and nothing changes. Roles and other
+   * claims stay those of the token the socket connected with.
+   */
+  AuthRefresh: 'auth.refresh',
 } as const;
 
 /** Close codes Herald sends (RFC 6455 section 7.4; 4000-4999 are application codes). */
@@ -84,7 +98,7 @@ export const CloseCode = {
   InternalError: 1011,
   /** 1013: try again later; the socket's unsent backlog passed `WS_MAX_BUFFERED_BYTES` (slow reader). */
   TryAgainLater: 1013,
-  /** 4401: the access token's `exp` passed; reconnect with a fresh token. */
+  /** 4401: the access token's `exp` passed (after any `auth.refresh`); reconnect with a fresh token. */
   TokenExpired: 4401,
 } as const;
 

@@ -10,12 +10,14 @@ import { HeraldConfig } from '../config/herald.config';
 import { RoomRefDto, RoomSendDto } from '../rooms/rooms.dto';
 import { MAX_ROOMS_PER_SOCKET, RoomsError } from '../rooms/rooms.errors';
 import { RoomsService } from '../rooms/rooms.service';
+import { AuthRefreshDto } from './auth-refresh.dto';
 import { CatchUp } from './catch-up';
 import { Connection } from './connection';
 import { ConnectionRegistry } from './connection.registry';
 import { Heartbeat } from './heartbeat';
 import { ClientEvent, CloseCode, encodeFrame, ErrorCode, ServerEvent, WS_PATH } from './protocol';
 import { ResumeDto } from './resume.dto';
+import { TokenRefreshService } from './token-refresh.service';
 import { principalOf, resumeCursorOf } from './upgrade-authenticator';
 import { WsConnectionGuard } from './ws-connection.guard';
 import { WsErrorFilter } from './ws-error.filter';
@@ -57,6 +59,7 @@ export class RealtimeGateway implements OnGatewayConnection, OnGatewayDisconnect
     private readonly rooms: RoomsService,
     private readonly catchUp: CatchUp,
     private readonly heartbeat: Heartbeat,
+    private readonly tokenRefresh: TokenRefreshService,
   ) {}
 
   async handleConnection(socket: WebSocket, request: IncomingMessage): Promise<void> {
@@ -69,7 +72,6 @@ export class RealtimeGateway implements OnGatewayConnection, OnGatewayDisconnect
     const connection = new Connection(socket, principal, this.config.realtime.maxBufferedBytes, this.registry.highWater, request.socket);
     this.registry.add(connection);
     this.heartbeat.watch(connection);
-    connection.scheduleExpiry();
     try {
       const groups = [userGroup(principal.sub), broadcastGroup()];
       await withTimeout(Promise.all(groups.map((group) => this.registry.join(connection, group))), SUBSCRIBE_TIMEOUT_MS);
@@ -80,6 +82,8 @@ export class RealtimeGateway implements OnGatewayConnection, OnGatewayDisconnect
       return;
     }
     connection.send(encodeFrame(ServerEvent.Ready, { user: principal.sub }));
+    // After ready, so that no auth.expiring comes first.
+    connection.scheduleExpiry();
     const since = resumeCursorOf(request);
     if (since === undefined) connection.stream.ready();
     else await this.resume(connection, since);
@@ -138,6 +142,12 @@ export class RealtimeGateway implements OnGatewayConnection, OnGatewayDisconnect
     const connection = this.connectionOf(socket);
     if (!connection.rooms.has(body.room)) throw RoomsError.notJoined(body.room);
     await connection.inOrder(() => this.rooms.postMessage(body.room, connection.principal.sub, body.text));
+  }
+
+  /** `auth.refresh {token}`: a fresh token for this socket's user moves its expiry; the reply is `auth.refreshed {exp}`. */
+  @SubscribeMessage(ClientEvent.AuthRefresh)
+  refreshToken(@ConnectedSocket() socket: WebSocket, @MessageBody() body: AuthRefreshDto): Promise<void> {
+    return this.tokenRefresh.refresh(this.connectionOf(socket), body.token);
   }
 
   /** A replay the client asked for; when it fails the socket may lack what it asked for, so it is closed with 1013 to reconnect and ask again. */

@@ -7,12 +7,13 @@ import { ConnectionRegistry } from './connection.registry';
 import { Heartbeat } from './heartbeat';
 import { RealtimeGateway } from './realtime.gateway';
 import { ShutdownState } from './shutdown-state';
+import { TokenRefreshService } from './token-refresh.service';
 import { WsConnectionGuard } from './ws-connection.guard';
 
 /** The WebSocket endpoint: the gateway, its connections, replays and heartbeat, and the shutdown state the adapter reads. */
 @Module({
   imports: [AuthModule, NotificationsModule, RoomsModule],
-  providers: [RealtimeGateway, ConnectionRegistry, CatchUp, Heartbeat, WsConnectionGuard, ShutdownState],
+  providers: [RealtimeGateway, ConnectionRegistry, CatchUp, Heartbeat, WsConnectionGuard, ShutdownState, TokenRefreshService],
   exports: [ConnectionRegistry, ShutdownState],
 })
 export class RealtimeModule {}

@@ -1,5 +1,6 @@
 import { IncomingMessage } from 'node:http';
 import { Logger } from '@nestjs/common';
+import { bearerTokenOf } from '../auth/bearer-token';
 import { Principal } from '../auth/principal';
 import { InvalidTokenError, TokenRules } from '../auth/token-rules';
 import { isRecordCursor } from '../common/record-id';
@@ -26,10 +27,10 @@ export function resumeCursorOf(request: IncomingMessage): string | undefined {
 /**
  * Decides every WebSocket upgrade before a socket exists: the Origin
  * (403 when a browser origin is not allowed), then the bearer token from
- * `Authorization: Bearer` (RFC 6750 2.1) or `?access_token=` (RFC 6750 2.3),
- * verified by the shared `TokenRules` (401 when missing or invalid). An
- * optional `?since=<notification id>` asks for a resume (400 when it is not
- * a decimal id).
+ * `Authorization: Bearer` (RFC 6750 2.1, the parser REST uses) or
+ * `?access_token=` (RFC 6750 2.3), verified by the shared `TokenRules`
+ * (401 when missing or invalid). An optional `?since=<notification id>`
+ * asks for a resume (400 when it is not a decimal id).
  */
 export class UpgradeAuthenticator {
   private readonly logger = new Logger('UpgradeAuthenticator');
@@ -40,7 +41,7 @@ export class UpgradeAuthenticator {
     private readonly allowedOrigins: readonly string[] | null,
   ) {}
 
-  decide(request: IncomingMessage): UpgradeDecision {
+  async decide(request: IncomingMessage): Promise<UpgradeDecision> {
     const origin = request.headers.origin;
     if (origin !== undefined && !this.isOriginAllowed(origin, request.headers.host)) {
       return { ok: false, status: 403, reason: 'origin not allowed' };
@@ -58,14 +59,13 @@ export class UpgradeAuthenticator {
     }
     let token: string | undefined = queryTokens[0];
     if (header !== undefined) {
-      // The scheme is case-insensitive (RFC 7235 2.1), as passport-jwt treats it on REST.
-      const match = /^Bearer +([A-Za-z0-9\-._~+/]+=*)$/i.exec(header);
-      if (!match) return { ok: false, status: 401, reason: 'malformed Authorization header' };
-      token = match[1];
+      const bearer = bearerTokenOf(header);
+      if (bearer === null) return { ok: false, status: 401, reason: 'malformed Authorization header' };
+      token = bearer;
     }
     if (!token) return { ok: false, status: 401, reason: 'no access token' };
     try {
-      const principal = this.rules.verify(token);
+      const principal = await this.rules.verify(token);
       principals.set(request, principal);
       if (since.length === 1) resumeCursors.set(request, since[0]);
       return { ok: true, principal };

@@ -142,7 +142,8 @@ describe('web client: session and connection', () => {
   it('goes straight to the signed-out state, without retrying, when the server closes the socket with 4401 at the token\'s expiry', async () => {
     const context = await newContext();
     await context.addInitScript(recordConnectionStates);
-    const { page } = await openPage(context, withToken(web.app.baseUrl, '/', userToken(unique('lee'), 2)));
+    // Long enough to outlast a page load on a busy machine, short enough to expire within the test.
+    const { page } = await openPage(context, withToken(web.app.baseUrl, '/', userToken(unique('lee'), 6)));
     await waitForConnection(page, 'live');
 
     await waitForConnection(page, 'signed-out');

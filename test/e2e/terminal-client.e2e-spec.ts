@@ -1,5 +1,6 @@
 import { PassThrough } from 'node:stream';
 import { TerminalClient, TerminalClientOptions } from '../../src/cli/terminal-client';
+import { createTestApp } from '../support/create-test-app';
 import { expectEventually } from '../support/expect-eventually';
 import { TcpProxy } from '../support/tcp-proxy';
 import { TEST_JWT_SECRET, unique } from '../support/test-env';
@@ -27,7 +28,7 @@ describe('terminal client (npm run client)', () => {
   const herald = useHerald();
   const terminals: Terminal[] = [];
 
-  const start = (options: Partial<TerminalClientOptions> & { token: string }): Terminal => {
+  const start = (options: Partial<TerminalClientOptions>): Terminal => {
     const input = new PassThrough();
     const output = new PassThrough();
     let printed = '';
@@ -220,6 +221,45 @@ describe('terminal client (npm run client)', () => {
     expect(await within(terminal.exit, 10_000, 'exit after 4401')).toBe(1);
     expect(terminal.printed()).toMatch(/the token expired \(close 4401\)/);
     expect(terminal.printed()).not.toMatch(/reconnecting/);
+  });
+
+  describe('token expiry', () => {
+    it('says when a given token ends the session, since it cannot renew it', async () => {
+      const terminal = start({ token: userToken(unique('alice')) });
+      await terminal.sees(/^\[\d\d:\d\d:\d\d\] session expires in (59 min|1 h)$/m);
+    });
+
+    it('on auth.expiring, says a given token cannot be renewed, then exits 1 at the 4401 close', async () => {
+      const terminal = start({ token: token({ sub: unique('alice'), ttl: 3 }) });
+      await terminal.sees(/session expires in \d s: this token cannot be renewed here; start again with a fresh one/);
+      expect(await within(terminal.exit, 10_000, 'exit after 4401')).toBe(1);
+      expect(terminal.printed()).toMatch(/the token expired \(close 4401\)/);
+    });
+
+    it('with --dev-user, mints a new token on every auth.expiring and stays connected past the first exp', async () => {
+      const alice = unique('alice');
+      const started = Date.now();
+      const terminal = start({ devToken: { sub: alice, roles: [], ttlSeconds: 3 } });
+      await terminal.sees(new RegExp(`connected as ${alice}$`, 'm'));
+      // Each token lives 3 s and is renewed 1 s before its exp: by the second renewal the first token is over.
+      await expectEventually(() => expect(terminal.printed().match(/token renewed; session expires in \d s/g)?.length).toBeGreaterThanOrEqual(2), 15_000);
+      expect(Date.now() - started).toBeGreaterThan(3_000);
+
+      const [id] = (await notify(alice, 'after.renewal')).body.ids as string[];
+      await terminal.sees(new RegExp(`notification #${id} after\\.renewal`));
+      expect(terminal.printed()).not.toMatch(/4401|reconnecting/);
+    });
+
+    it('with --dev-user, exits 1 when the server does not serve dev tokens', async () => {
+      const closed = await createTestApp({ AUTH_DEV_TOKENS: 'false' });
+      try {
+        const terminal = start({ url: closed.wsUrl, devToken: { sub: unique('alice'), roles: [], ttlSeconds: 60 } });
+        expect(await within(terminal.exit, 5_000, 'exit without dev tokens')).toBe(1);
+        expect(terminal.printed()).toMatch(/could not get a dev token: the server does not serve dev tokens/);
+      } finally {
+        await closed.close();
+      }
+    });
   });
 
   describe('behind a connection that breaks', () => {

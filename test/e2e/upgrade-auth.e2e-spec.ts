@@ -1,9 +1,18 @@
 import { createTestApp, TestApp } from '../support/create-test-app';
-import { unique } from '../support/test-env';
+import { nowSeconds, signJws } from '../support/jws';
+import { TEST_JWT_SECRET, unique } from '../support/test-env';
 import { token, unsignedToken, userToken } from '../support/tokens';
 import { upgradeStatus } from '../support/ws-client';
 
 const OTHER_SECRET = 'not-the-herald-test-secret-0123456789abcdef';
+
+/** Correctly signed with the test secret, yet malformed: every carrier must answer 401, never 500. */
+const hostileTokens: Array<[string, () => string]> = [
+  ['has a JSON null payload', () => signJws('HS256', TEST_JWT_SECRET, null)],
+  ['has a JSON array payload', () => signJws('HS256', TEST_JWT_SECRET, [{ sub: unique('alice'), exp: nowSeconds() + 600 }])],
+  ['marks an unknown extension critical (crit)', () => signJws('HS256', TEST_JWT_SECRET, { sub: unique('alice'), exp: nowSeconds() + 600 }, { crit: ['x-ext'], 'x-ext': true })],
+  ['marks b64 false critical', () => signJws('HS256', TEST_JWT_SECRET, { sub: unique('alice'), exp: nowSeconds() + 600 }, { crit: ['b64'], b64: false })],
+];
 
 describe('WebSocket upgrade authentication on /ws', () => {
   let herald: TestApp;
@@ -32,6 +41,7 @@ describe('WebSocket upgrade authentication on /ws', () => {
     ['the Bearer scheme without a token', 'Bearer'],
     ['two tokens', () => `Bearer ${userToken(unique('a'))} ${userToken(unique('b'))}`],
     ['a token without the scheme', () => userToken(unique('alice'))],
+    ['a tab between Bearer and a valid token', () => `Bearer\t${userToken(unique('alice'))}`],
   ])('refuses the upgrade with 401 when the Authorization header has %s', async (_case, header) => {
     const authorization = typeof header === 'function' ? header() : header;
     expect(await upgradeStatus(herald.wsUrl, { headers: { authorization } })).toBe(401);
@@ -50,6 +60,7 @@ describe('WebSocket upgrade authentication on /ws', () => {
     ['has a sub that is not a string', () => token({ sub: 42 })],
     ['has roles that are not an array', () => token({ sub: unique('alice'), roles: 'admin' })],
     ['has roles that are not all strings', () => token({ sub: unique('alice'), roles: ['admin', 7] })],
+    ...hostileTokens,
   ])('refuses the upgrade with 401 when the token %s, in the header or the query', async (_case, build) => {
     expect(await upgradeStatus(herald.wsUrl, { token: build() })).toBe(401);
     expect(await upgradeStatus(herald.wsUrl, { queryToken: build() })).toBe(401);
@@ -105,6 +116,22 @@ describe('REST authentication', () => {
   ])('answers 401 to a token that is %s', async (_case, build) => {
     const response = await herald.http().get('/notifications').set('authorization', `Bearer ${build()}`).expect(401);
     expect(response.headers['www-authenticate']).toMatch(/^Bearer/);
+  });
+
+  it.each(hostileTokens)('answers 401 in the NestJS shape, not 500, to a token that %s', async (_case, build) => {
+    const response = await herald.http().get('/notifications').set('authorization', `Bearer ${build()}`).expect(401);
+    expect(response.body).toEqual({ statusCode: 401, message: expect.any(String), error: 'Unauthorized' });
+  });
+
+  it('answers 401 to a valid token after a tab instead of a space, as the upgrade does', async () => {
+    await herald.http().get('/notifications').set('authorization', `Bearer\t${userToken(unique('alice'))}`).expect(401);
+  });
+
+  it.each([
+    ['the scheme in lower case', (jwt: string) => `bearer ${jwt}`],
+    ['two spaces (RFC 6750 1*SP)', (jwt: string) => `Bearer  ${jwt}`],
+  ])('answers 200 to a valid token with %s, as the upgrade does', async (_case, header) => {
+    await herald.http().get('/notifications').set('authorization', header(userToken(unique('alice')))).expect(200);
   });
 
   it('answers 200 to a valid token', async () => {

@@ -5,13 +5,21 @@
  * Events of a `HeraldClient` (subscribe with `client.on(name, fn)`):
  * - `state`: `'connecting' | 'live' | 'reconnecting' | 'signed-out'`
  * - `signed-out`: `{reason}` once, when the token is gone or refused
+ * - `renewal-failed`: `{reason}` when a dev-token session could not mint its
+ *   next token (the session then ends at `exp`)
  * - every server frame by its event name, with its `data`: `ready`,
  *   `notification` (duplicates by id dropped), `notification.read`,
  *   `room.joined`, `room.message`, `room.presence`, `resync`, `resumed`,
- *   `error`, and any event a newer server adds.
+ *   `auth.expiring`, `auth.refreshed` (after the client's own `auth.refresh`
+ *   of a dev-token session), `error`, and any event a newer server adds.
  */
 
 const TOKEN_KEY = 'herald.accessToken';
+/** `{sub, roles}` when the tab's token came from `POST /auth/dev-token` and can be minted again. */
+const RENEWAL_KEY = 'herald.devTokenRenewal';
+/** Bounds of `ttl` in `POST /auth/dev-token`, in seconds. */
+const DEV_TOKEN_TTL_MAX_S = 86_400;
+const DEV_TOKEN_TTL_DEFAULT_S = 3_600;
 
 /** Reconnect delays: exponential from 500 ms, capped at 10 s, with jitter. */
 const BACKOFF_BASE_MS = 500;
@@ -38,7 +46,7 @@ export function compareIds(a, b) {
 
 /**
  * The claims of a JWT, decoded but NOT verified (the server verifies):
- * `{sub, roles, exp}`, or null when it is not a JWT with a string `sub`.
+ * `{sub, roles, exp, iat}`, or null when it is not a JWT with a string `sub`.
  */
 export function readClaims(token) {
   const parts = typeof token === 'string' ? token.split('.') : [];
@@ -52,6 +60,7 @@ export function readClaims(token) {
       sub: claims.sub,
       roles: Array.isArray(claims.roles) ? claims.roles.filter((r) => typeof r === 'string') : [],
       exp: typeof claims.exp === 'number' ? claims.exp : null,
+      iat: typeof claims.iat === 'number' ? claims.iat : null,
     };
   } catch {
     return null;
@@ -74,7 +83,7 @@ export function adoptTokenFromUrl() {
   for (const name of ['access_token', 'token_type', 'expires_in']) fragment.delete(name);
   const rest = fragment.toString();
   history.replaceState(history.state, '', location.pathname + location.search + (rest ? `#${rest}` : ''));
-  if (readClaims(token)) sessionStorage.setItem(TOKEN_KEY, token);
+  if (readClaims(token)) storeToken(token);
 }
 
 /** The tab's token, or null when signed out or expired. */
@@ -88,13 +97,32 @@ export function storedToken() {
   return token;
 }
 
-/** Keeps `token` for this tab's session (sessionStorage: not shared with other tabs, gone when the tab closes). */
-export function storeToken(token) {
+/**
+ * Keeps `token` for this tab's session (sessionStorage: not shared with
+ * other tabs, gone when the tab closes). `renewal` (`{sub, roles}`) says it
+ * came from `POST /auth/dev-token`, so that a new one can be minted when it
+ * is about to expire; a pasted or handed-over token has none.
+ */
+export function storeToken(token, renewal = null) {
   sessionStorage.setItem(TOKEN_KEY, token);
+  if (renewal) sessionStorage.setItem(RENEWAL_KEY, JSON.stringify({ sub: renewal.sub, roles: [...renewal.roles] }));
+  else sessionStorage.removeItem(RENEWAL_KEY);
 }
 
 export function forgetToken() {
   sessionStorage.removeItem(TOKEN_KEY);
+  sessionStorage.removeItem(RENEWAL_KEY);
+}
+
+/** The stored renewal for a token of `sub`, or null. */
+function storedRenewal(sub) {
+  try {
+    const renewal = JSON.parse(sessionStorage.getItem(RENEWAL_KEY) ?? 'null');
+    if (renewal && renewal.sub === sub && Array.isArray(renewal.roles)) return { sub, roles: renewal.roles.filter((r) => typeof r === 'string') };
+  } catch {
+    // Not ours or corrupted: no renewal, the session ends at exp.
+  }
+  return null;
 }
 
 /** A REST error in NestJS's shape: `status`, and the server's `message` joined. */
@@ -133,12 +161,18 @@ export async function callApi(method, path, { token, body, headers = {} } = {}) 
  * One signed-in user: REST with their token and the one socket at `/ws`.
  * A 401 from REST, a 4401 close, or a token found expired before a
  * reconnect moves it to `signed-out` for good; every other loss of the
- * socket is retried with backoff.
+ * socket is retried with backoff. A dev-token session renews itself: on
+ * `auth.expiring` it mints a token with the same sub, roles and lifetime
+ * and sends `auth.refresh`; from `auth.refreshed` on, REST and reconnects
+ * use the new token.
  */
 export class HeraldClient {
   constructor(token) {
     this.token = token;
     this.claims = readClaims(token);
+    this.renewal = this.claims ? storedRenewal(this.claims.sub) : null;
+    /** A token sent in `auth.refresh`, taken on once `auth.refreshed` confirms it. */
+    this.pendingToken = null;
     this.state = 'connecting';
     /**
      * Highest notification id received over the socket, sent as `since` on
@@ -164,6 +198,16 @@ export class HeraldClient {
 
   hasRole(role) {
     return Boolean(this.claims && this.claims.roles.includes(role));
+  }
+
+  /** Whether the session renews its token before it expires (a dev-token session). */
+  get renewable() {
+    return this.renewal !== null;
+  }
+
+  /** The token's `exp` in seconds, or null. */
+  get expiresAt() {
+    return this.claims ? this.claims.exp : null;
   }
 
   /** Registers `handler(data)` for an event; returns a function that removes it. */
@@ -257,11 +301,36 @@ export class HeraldClient {
     }
     if (!frame || typeof frame.event !== 'string') return;
     if (frame.event === 'ready') this.setState('live');
+    if (frame.event === 'auth.expiring') this.renew();
+    if (frame.event === 'auth.refreshed') this.adoptRefreshed();
+    if (frame.event === 'error' && frame.data && frame.data.code === 'invalid_token') this.pendingToken = null;
     if (frame.event === 'notification') {
       if (!frame.data || typeof frame.data.id !== 'string' || this.seen.has(frame.data.id)) return;
       this.remember(frame.data.id);
     }
     this.emit(frame.event, frame.data);
+  }
+
+  /** Mints a token with the same sub, roles and lifetime and offers it with `auth.refresh`; a failure leaves the session to end at exp. */
+  async renew() {
+    if (!this.renewal || this.pendingToken) return;
+    const lifetime = this.claims && this.claims.exp !== null && this.claims.iat !== null ? this.claims.exp - this.claims.iat : DEV_TOKEN_TTL_DEFAULT_S;
+    const ttl = Math.min(DEV_TOKEN_TTL_MAX_S, Math.max(1, Math.round(lifetime)));
+    try {
+      const { token } = await callApi('POST', '/auth/dev-token', { body: { sub: this.renewal.sub, roles: this.renewal.roles, ttl } });
+      this.pendingToken = token;
+      if (!this.send('auth.refresh', { token })) this.pendingToken = null;
+    } catch (error) {
+      this.emit('renewal-failed', { reason: error.message });
+    }
+  }
+
+  adoptRefreshed() {
+    if (!this.pendingToken) return;
+    this.token = this.pendingToken;
+    this.claims = readClaims(this.token);
+    this.pendingToken = null;
+    storeToken(this.token, this.renewal);
   }
 
   markSeen(id) {

@@ -44,6 +44,40 @@ export function shortTime(iso) {
     : date.toLocaleString([], { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' });
 }
 
+/** `59 min`, `45 s`, `2 h 5 min`: how long until `exp` (seconds since the epoch). */
+export function expiresIn(exp, nowMs = Date.now()) {
+  const seconds = Math.max(0, Math.floor(exp - nowMs / 1000));
+  if (seconds < 60) return `${seconds} s`;
+  if (seconds < 3600) return `${Math.floor(seconds / 60)} min`;
+  const minutes = Math.floor((seconds % 3600) / 60);
+  return `${Math.floor(seconds / 3600)} h${minutes ? ` ${minutes} min` : ''}`;
+}
+
+/**
+ * A token the page cannot renew (pasted, or handed over in `#access_token`)
+ * ends the session at its `exp`: the header says when, and is marked
+ * `data-soon` once the server sent `auth.expiring`. A dev-token session
+ * renews itself and shows nothing.
+ */
+function showSessionExpiry(client) {
+  const badge = document.getElementById('session-expiry');
+  if (!badge || client.renewable || client.expiresAt === null) return;
+  const update = () => {
+    badge.textContent = `session expires in ${expiresIn(client.expiresAt)}`;
+  };
+  update();
+  badge.hidden = false;
+  const timer = setInterval(update, 1_000);
+  client.on('auth.expiring', () => {
+    badge.dataset.soon = 'true';
+    update();
+  });
+  client.on('signed-out', () => {
+    clearInterval(timer);
+    badge.hidden = true;
+  });
+}
+
 /**
  * Adopts a token from the URL, wires the header and returns a connected
  * `HeraldClient`, or null when the tab is signed out. `onSignedOut(reason)`
@@ -68,6 +102,8 @@ export function startPage({ onSignedOut } = {}) {
   });
   showState(client.state);
   client.on('state', showState);
+  showSessionExpiry(client);
+  client.on('renewal-failed', ({ reason }) => notify(`Could not renew the session, it ends when the token expires: ${reason}`));
   client.on('signed-out', ({ reason }) => {
     who.hidden = true;
     signOut.hidden = true;

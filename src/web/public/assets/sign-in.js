@@ -48,8 +48,10 @@ async function offerDevTokens() {
     button.disabled = true;
     try {
       const roles = data.getAll('roles');
-      const { token } = await callApi('POST', '/auth/dev-token', { body: { sub: data.get('sub').trim(), roles } });
-      signIn(token);
+      const sub = data.get('sub').trim();
+      const { token } = await callApi('POST', '/auth/dev-token', { body: { sub, roles } });
+      // A dev token can be minted again: the client renews it before it expires.
+      signIn(token, { sub, roles });
     } catch (error) {
       notify(`Could not get a token: ${error.message}`);
       button.disabled = false;
@@ -57,8 +59,8 @@ async function offerDevTokens() {
   });
 }
 
-function signIn(token) {
-  storeToken(token);
+function signIn(token, renewal = null) {
+  storeToken(token, renewal);
   const next = new URLSearchParams(location.search).get('next');
   // Only a path on this site: `/x`, never `//host` or `/\host`.
   location.replace(next && /^\/(?![/\\])/.test(next) ? next : '/');

@@ -1,0 +1,89 @@
+import { KeyObject, webcrypto } from 'node:crypto';
+import { CryptoKey, decodeProtectedHeader, errors, JWTPayload, JWTVerifyGetKey, jwtVerify, JWTVerifyOptions } from 'jose';
+import { AuthConfig } from '../config/herald.config';
+import { JwksKeySource } from './jwks-key-source';
+
+/** The algorithm of shared secrets (RFC 7518 3.2); never used with a public key. */
+export const SECRET_ALGORITHM = 'HS256';
+/** What a JWK Set may sign with (RFC 7518 3.3-3.5, RFC 8037); jose matches each to the key's `kty` and `crv`. */
+export const JWKS_ALGORITHMS = ['RS256', 'PS256', 'ES256', 'EdDSA'] as const;
+
+/** The algorithms a configured public key is bound to, by key type (the types `loadAuthConfig` accepts). */
+const PUBLIC_KEY_ALGORITHMS: Record<string, readonly string[]> = {
+  rsa: ['RS256', 'PS256'],
+  ec: ['ES256'],
+  ed25519: ['EdDSA'],
+};
+
+/** Keys that verify asymmetric signatures, with the only algorithms they may be used with. */
+interface AsymmetricKeys {
+  readonly key: KeyObject | JWTVerifyGetKey;
+  readonly algorithms: readonly string[];
+}
+
+/**
+ * Binds each algorithm to its keys: HS256 to the secrets (`JWT_SECRET`,
+ * then `JWT_PREVIOUS_SECRETS`), the asymmetric algorithms to the JWK Set or
+ * the public key. The token's header only picks which of the two to try;
+ * each verification then pins its own algorithms, so a header cannot steer
+ * a public key into an HMAC (jose also refuses a non-secret HMAC key) and
+ * `alg: none` is never on either list.
+ */
+export class TokenKeys {
+  /**
+   * The secrets as WebCrypto keys, imported once: jose verifies with
+   * WebCrypto, and given raw bytes or a secret KeyObject it imports them
+   * again on every call (several times the cost of the HMAC itself).
+   */
+  private readonly secrets: Promise<readonly CryptoKey[]>;
+  private readonly secretCount: number;
+  private readonly asymmetric: AsymmetricKeys | null;
+  private readonly jwks: JwksKeySource | null;
+
+  constructor(auth: AuthConfig) {
+    const secrets = [auth.jwtSecret, ...auth.previousSecrets].filter((secret): secret is string => secret !== null);
+    this.secretCount = secrets.length;
+    this.secrets = Promise.all(
+      secrets.map(
+        (secret) => webcrypto.subtle.importKey('raw', Buffer.from(secret, 'utf8'), { name: 'HMAC', hash: 'SHA-256' }, false, ['verify']) as Promise<CryptoKey>,
+      ),
+    );
+    this.jwks = auth.jwksUrl ? new JwksKeySource(auth.jwksUrl) : null;
+    if (this.jwks) this.asymmetric = { key: this.jwks.key, algorithms: JWKS_ALGORITHMS };
+    else if (auth.publicKey) this.asymmetric = { key: auth.publicKey, algorithms: PUBLIC_KEY_ALGORITHMS[auth.publicKey.asymmetricKeyType ?? ''] ?? [] };
+    else this.asymmetric = null;
+  }
+
+  /** Fetches the JWK Set ahead of the first token, when there is one. */
+  warmUp(): Promise<void> {
+    return this.jwks?.warmUp() ?? Promise.resolve();
+  }
+
+  /**
+   * Checks the signature with the keys bound to the token's algorithm,
+   * then the claims as `options` say.
+   * @throws a jose `JOSEError` for any token that does not verify.
+   */
+  async verify(token: string, options: JWTVerifyOptions): Promise<JWTPayload> {
+    const { alg } = decodeProtectedHeader(token);
+    if (alg === SECRET_ALGORITHM && this.secretCount > 0) return this.verifyWithSecrets(token, options);
+    if (alg !== SECRET_ALGORITHM && this.asymmetric) {
+      return (await jwtVerify(token, this.asymmetric.key, { ...options, algorithms: [...this.asymmetric.algorithms] })).payload;
+    }
+    throw new errors.JOSEAlgNotAllowed(`"alg" (Algorithm) Header Parameter value not allowed: no key is configured for ${JSON.stringify(alg)}`);
+  }
+
+  /** The current secret first; a previous one only when the signature does not match the current one. */
+  private async verifyWithSecrets(token: string, options: JWTVerifyOptions): Promise<JWTPayload> {
+    let mismatch: unknown;
+    for (const secret of await this.secrets) {
+      try {
+        return (await jwtVerify(token, secret, { ...options, algorithms: [SECRET_ALGORITHM] })).payload;
+      } catch (error) {
+        if (!(error instanceof errors.JWSSignatureVerificationFailed)) throw error;
+        mismatch = error;
+      }
+    }
+    throw mismatch;
+  }
+}
