@@ -1,8 +1,8 @@
 import { NotificationView } from '../../src/notifications/notification.view';
-import { createTestApp, TestApp } from '../support/create-test-app';
 import { expectEventually } from '../support/expect-eventually';
 import { unique } from '../support/test-env';
 import { adminToken, serviceToken, userToken } from '../support/tokens';
+import { useHerald } from '../support/use-herald';
 
 type NotificationBody = NotificationView;
 
@@ -25,19 +25,12 @@ function strictlyDecreasing(ids: string[]): boolean {
  * ids it created itself.
  */
 describe('the notification feed (GET /notifications, unread-count, read, read-all)', () => {
-  let herald: TestApp;
-
-  beforeAll(async () => {
-    herald = await createTestApp();
-  });
-  afterAll(async () => {
-    await herald.close();
-  });
+  const herald = useHerald();
 
   const as = (user: string) => `Bearer ${userToken(user)}`;
 
   const notify = async (recipient: string, type = 'feed.test', payload: object = {}): Promise<string> => {
-    const response = await herald
+    const response = await herald.app
       .http()
       .post('/notifications')
       .set('authorization', `Bearer ${serviceToken()}`)
@@ -54,7 +47,7 @@ describe('the notification feed (GET /notifications, unread-count, read, read-al
   };
 
   const broadcast = async (type = 'feed.broadcast'): Promise<string> => {
-    const response = await herald
+    const response = await herald.app
       .http()
       .post('/notifications/broadcast')
       .set('authorization', `Bearer ${adminToken()}`)
@@ -64,12 +57,12 @@ describe('the notification feed (GET /notifications, unread-count, read, read-al
   };
 
   const feed = async (user: string, query: Record<string, string> = {}): Promise<FeedBody> =>
-    (await herald.http().get('/notifications').query(query).set('authorization', as(user)).expect(200)).body as FeedBody;
+    (await herald.app.http().get('/notifications').query(query).set('authorization', as(user)).expect(200)).body as FeedBody;
 
-  const markRead = (user: string, id: string) => herald.http().post(`/notifications/${id}/read`).set('authorization', as(user));
+  const markRead = (user: string, id: string) => herald.app.http().post(`/notifications/${id}/read`).set('authorization', as(user));
 
   const readAll = async (user: string): Promise<void> => {
-    await herald.http().post('/notifications/read-all').set('authorization', as(user)).expect(204);
+    await herald.app.http().post('/notifications/read-all').set('authorization', as(user)).expect(204);
   };
 
   /** A fresh user whose feed has nothing unread. */
@@ -103,7 +96,7 @@ describe('the notification feed (GET /notifications, unread-count, read, read-al
     expectEventually(async () => {
       const foreign = async () => (await feed(user, { unread: 'true', limit: '100' })).items.filter((item) => !created.includes(item.id)).length;
       const before = await foreign();
-      const response = await herald.http().get('/notifications/unread-count').set('authorization', as(user)).expect(200);
+      const response = await herald.app.http().get('/notifications/unread-count').set('authorization', as(user)).expect(200);
       expect(await foreign()).toBe(before);
       expect(response.body).toEqual({ count: expected + before });
     });
