@@ -30,6 +30,8 @@ export interface TestAppOptions {
 
 export interface TestApp {
   app: INestApplication;
+  /** The environment `loadConfig()` read: the harness's defaults with `env` over them. */
+  env: HeraldEnv;
   config: HeraldConfig;
   /** `http://127.0.0.1:<port>` */
   baseUrl: string;
@@ -59,20 +61,21 @@ export async function createTestApp(env: HeraldEnv = {}, options: TestAppOptions
     if (ownDatabase) await releaseTestDatabase(ownDatabase);
     if (directory) await rm(directory, { recursive: true, force: true });
   };
+  const appEnv: HeraldEnv = {
+    NODE_ENV: 'test',
+    DATABASE_URL: ownDatabase,
+    REDIS_URL: TEST_REDIS_URL,
+    REDIS_PREFIX: redisPrefix,
+    JWT_SECRET: TEST_JWT_SECRET,
+    HOST: '127.0.0.1',
+    PORT: '0',
+    LOG_LEVEL: 'error',
+    ...given,
+  };
   let app: INestApplication;
   let config: HeraldConfig;
   try {
-    config = loadConfig({
-      NODE_ENV: 'test',
-      DATABASE_URL: ownDatabase,
-      REDIS_URL: TEST_REDIS_URL,
-      REDIS_PREFIX: redisPrefix,
-      JWT_SECRET: TEST_JWT_SECRET,
-      HOST: '127.0.0.1',
-      PORT: '0',
-      LOG_LEVEL: 'error',
-      ...given,
-    });
+    config = loadConfig(appEnv);
     app = await NestFactory.create(AppModule.forRoot(config), { logger: ['error'] });
     configureApp(app);
     await app.listen(0, '127.0.0.1');
@@ -85,6 +88,7 @@ export async function createTestApp(env: HeraldEnv = {}, options: TestAppOptions
   let closing: Promise<void> | undefined;
   return {
     app,
+    env: appEnv,
     config,
     baseUrl,
     wsUrl: `ws://127.0.0.1:${address.port}/ws`,
