@@ -144,7 +144,12 @@ describe('web client: session and connection', () => {
   it('goes straight to the signed-out state, without retrying, when the server closes the socket with 4401 at the token\'s expiry', async () => {
     const context = await newContext();
     await context.addInitScript(recordConnectionStates);
-    const { page } = await openPage(context, withToken(web.app.baseUrl, '/', userToken(unique('lee'), 2)));
+    // The token's 2 s must cover connecting, not creating the page and fetching its assets, which
+    // takes longer than that on a busy machine: load the page once first, then sign in with a
+    // token minted just before (a new document, so the recorded states start afresh).
+    const { page } = await openPage(context, `${web.app.baseUrl}/`);
+    await page.locator('#sign-in').waitFor();
+    await page.goto(withToken(web.app.baseUrl, '/?expiring', userToken(unique('lee'), 2)));
     await waitForConnection(page, 'live');
 
     await waitForConnection(page, 'signed-out');
