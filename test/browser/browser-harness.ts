@@ -91,8 +91,9 @@ export function withToken(base: string, path: string, token: string): string {
 }
 
 /**
- * A unique user id whose feed starts with nothing unread: broadcasts are
- * global, so earlier suites' broadcasts are marked read first.
+ * A unique user id whose feed starts with nothing unread: broadcasts reach
+ * every feed, so those that earlier tests of the file stored are marked
+ * read first.
  */
 export async function freshUser(app: TestApp, label: string): Promise<string> {
   const user = unique(label);

@@ -19,10 +19,10 @@ function strictlyDecreasing(ids: string[]): boolean {
 }
 
 /**
- * Broadcasts are global: every broadcast any suite ever stored is in every
- * user's feed. Each test therefore starts its user with `read-all` (so the
- * unread view holds only what the test creates) and judges the feed by the
- * ids it created itself.
+ * Broadcasts reach every feed: every broadcast an earlier test of this file
+ * stored is in every user's feed. Each test therefore starts its user with
+ * `read-all` (so the unread view holds only what the test creates) and
+ * judges the feed by the ids it created itself.
  */
 describe('the notification feed (GET /notifications, unread-count, read, read-all)', () => {
   const herald = useHerald();
@@ -88,9 +88,10 @@ describe('the notification feed (GET /notifications, unread-count, read, read-al
     (await feed(user, { limit: '100' })).items.find((item) => item.id === id);
 
   /**
-   * Asserts the unread count equals `expected` plus any broadcasts another
-   * suite published since the user's `read-all` (the unread items whose ids
-   * this test did not create), counted either side of the request.
+   * Asserts the unread count equals `expected` plus the unread items whose
+   * ids this test did not create, counted either side of the request. The
+   * app's database is this file's own and its tests run one at a time, so
+   * there are none; the count stays exact should another writer share it.
    */
   const expectUnreadCount = (user: string, created: readonly string[], expected: number) =>
     expectEventually(async () => {

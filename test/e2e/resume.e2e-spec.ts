@@ -20,7 +20,7 @@ describe('resuming after a disconnect (?since= and resume)', () => {
     ).body.ids;
   /**
    * `count` single-recipient POSTs, 10 at a time (each its own transaction
-   * and outbox entry), then waits until a live socket of the recipient has
+   * and row), then waits until a live socket of the recipient has
    * the newest: from then on the relay has published them all.
    */
   const notifyMany = async (recipient: string, count: number): Promise<string[]> => {

@@ -4,7 +4,7 @@ import { adminToken, serviceToken, userToken } from '../support/tokens';
 import { useHerald } from '../support/use-herald';
 import { TestClient } from '../support/ws-client';
 
-/** Rooms over the one socket and over REST (`shared/api.md` room rows), against real MySQL and Redis. */
+/** Rooms over the one socket (docs/protocol.md) and over REST (the room routes in docs/rest.md), against real MySQL and Redis. */
 describe('rooms', () => {
   const herald = useHerald();
   const connect = (sub: string): Promise<TestClient> => herald.connect(sub);
