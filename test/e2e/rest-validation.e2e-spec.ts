@@ -1,7 +1,6 @@
 import { useHerald } from '../support/use-herald';
 import { unique } from '../support/test-env';
 import { serviceToken, userToken } from '../support/tokens';
-import { TestClient } from '../support/ws-client';
 
 const MAX_PAYLOAD_BYTES = 16 * 1024;
 const BODY_LIMIT_BYTES = 2 * 1024 * 1024;
