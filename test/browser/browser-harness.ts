@@ -1,8 +1,9 @@
 import { createServer, connect, Server, Socket } from 'node:net';
 import { Browser, BrowserContext, chromium, ConsoleMessage, Page } from 'playwright-core';
-import { createTestApp, TestApp } from '../support/create-test-app';
+import { TestApp } from '../support/create-test-app';
 import { unique } from '../support/test-env';
 import { userToken } from '../support/tokens';
+import { useHerald } from '../support/use-herald';
 
 /** Debian's Chromium; playwright-core downloads no browser. */
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -28,28 +29,26 @@ export interface BrowserFixture {
 }
 
 /**
- * Registers the usual hooks of a browser suite: boot Herald and launch
- * Chromium before the block, close the test's contexts after each test,
- * close both at the end.
+ * Registers the usual hooks of a browser suite: `useHerald()`, and a
+ * Chromium launched before the block; close the test's contexts after each
+ * test, and Chromium at the end.
  */
 export function useBrowser(): BrowserFixture {
-  let app: TestApp | undefined;
+  const herald = useHerald();
   let browser: Browser | undefined;
   const contexts: BrowserContext[] = [];
   beforeAll(async () => {
-    [app, browser] = await Promise.all([createTestApp(), launchChromium()]);
+    browser = await launchChromium();
   });
   afterEach(async () => {
     await Promise.all(contexts.splice(0).map((context) => context.close()));
   });
   afterAll(async () => {
     await browser?.close();
-    await app?.close();
   });
   return {
     get app(): TestApp {
-      if (!app) throw new Error('useBrowser().app is only available inside tests and hooks');
-      return app;
+      return herald.app;
     },
     async newContext() {
       if (!browser) throw new Error('useBrowser().newContext() is only available inside tests and hooks');
@@ -92,8 +91,9 @@ export function withToken(base: string, path: string, token: string): string {
 }
 
 /**
- * A unique user id whose feed starts with nothing unread: broadcasts are
- * global, so earlier suites' broadcasts are marked read first.
+ * A unique user id whose feed starts with nothing unread: broadcasts reach
+ * every feed, so those that earlier tests of the file stored are marked
+ * read first.
  */
 export async function freshUser(app: TestApp, label: string): Promise<string> {
   const user = unique(label);

@@ -14,8 +14,8 @@ declare const document: {
 /**
  * Waits until the badge counts exactly the unread rows on screen and the
  * rows with `ids` are in the state given. Counting rows rather than
- * expecting a number keeps the test true when another suite broadcasts
- * meanwhile (broadcasts reach every feed).
+ * expecting a number keeps the test true whatever broadcasts earlier tests
+ * of the file stored (broadcasts reach every feed).
  */
 async function waitForInbox(page: Page, ids: string[], read: boolean): Promise<number> {
   const handle = await page.waitForFunction(

@@ -4,8 +4,6 @@
  * little demo data through the pages and the API, and saves
  * docs/screenshots/*.png at a desktop and a phone width.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Browser, Page } from 'playwright-core';
 import { createTestApp, TestApp } from '../support/create-test-app';
@@ -41,8 +39,7 @@ async function seedInbox(app: TestApp, user: string): Promise<void> {
 }
 
 async function main(): Promise<void> {
-  const directory = mkdtempSync(join(tmpdir(), 'herald-screenshots-'));
-  const app = await createTestApp({ DATABASE_URL: undefined, REDIS_URL: undefined, SQLITE_PATH: join(directory, 'herald.sqlite') });
+  const app = await createTestApp({}, { embedded: true });
   const browser = await launchChromium();
   try {
     await seedInbox(app, 'alice');
@@ -105,7 +102,6 @@ async function main(): Promise<void> {
   } finally {
     await browser.close();
     await app.close();
-    rmSync(directory, { recursive: true, force: true });
   }
 }
 

@@ -3,6 +3,7 @@ import { createTestApp, TestApp } from '../support/create-test-app';
 import { acquireTestDatabase, releaseTestDatabase } from '../support/test-database';
 import { unique } from '../support/test-env';
 import { serviceToken, userToken } from '../support/tokens';
+import { useHerald } from '../support/use-herald';
 import { freshUser, openPage, portOf, TcpRelay, useBrowser, WAIT_MS, waitForConnection, withToken } from './browser-harness';
 
 const PAGES = ['/', '/chat/', '/chat/lobby/', '/admin/'];
@@ -85,21 +86,22 @@ describe('web client: session and connection', () => {
     expect(errors).toEqual([]);
   });
 
-  it('hides the dev-token form when the server does not serve POST /auth/dev-token', async () => {
-    const closed = await createTestApp({ AUTH_DEV_TOKENS: 'false' });
-    try {
-      const { page } = await openPage(await newContext(), `${closed.baseUrl}/`);
+  describe('with AUTH_DEV_TOKENS=false', () => {
+    const closed = useHerald({ AUTH_DEV_TOKENS: 'false' });
+
+    it('hides the dev-token form when the server does not serve POST /auth/dev-token', async () => {
+      const { page } = await openPage(await newContext(), `${closed.app.baseUrl}/`);
       await page.locator('#sign-in[data-dev-tokens="off"]').waitFor();
       expect(await page.locator('#dev-token-form').isVisible()).toBe(false);
       expect(await page.locator('#paste-form').isVisible()).toBe(true);
-    } finally {
-      await closed.close();
-    }
+    });
   });
 
   it('shows reconnecting when the server goes away (1001), reconnects to a new instance with since=<last id>, and shows what it missed', async () => {
     // The page talks to one origin, a relay; behind it the instance is closed and replaced by
-    // another instance of the same deployment (same database and Redis prefix).
+    // another instance of the same deployment (same database and Redis prefix). Both are booted
+    // here rather than by useHerald(): the second must start only once the first has gone, and
+    // the database is acquired explicitly so that it outlives the first instance.
     const deployment = { REDIS_PREFIX: `${unique('herald-web')}:` };
     const databaseUrl = await acquireTestDatabase(deployment.REDIS_PREFIX);
     const first = await createTestApp({ ...deployment, DATABASE_URL: databaseUrl });
@@ -142,8 +144,12 @@ describe('web client: session and connection', () => {
   it('goes straight to the signed-out state, without retrying, when the server closes the socket with 4401 at the token\'s expiry', async () => {
     const context = await newContext();
     await context.addInitScript(recordConnectionStates);
-    // Long enough to outlast a page load on a busy machine, short enough to expire within the test.
-    const { page } = await openPage(context, withToken(web.app.baseUrl, '/', userToken(unique('lee'), 6)));
+    // The token's 4 s must cover connecting, not creating the page and fetching its assets, which
+    // takes longer than that on a busy machine: load the page once first, then sign in with a
+    // token minted just before (a new document, so the recorded states start afresh).
+    const { page } = await openPage(context, `${web.app.baseUrl}/`);
+    await page.locator('#sign-in').waitFor();
+    await page.goto(withToken(web.app.baseUrl, '/?expiring', userToken(unique('lee'), 4)));
     await waitForConnection(page, 'live');
 
     await waitForConnection(page, 'signed-out');

@@ -1,8 +1,5 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { DataSource } from 'typeorm';
-import { createTestApp, TestApp } from '../support/create-test-app';
+import { useHerald } from '../support/use-herald';
 import { TestClient } from '../support/ws-client';
 
 /**
@@ -11,33 +8,23 @@ import { TestClient } from '../support/ws-client';
  * feed holds exactly what the test created.
  */
 describe('embedded mode (SQLite file, in-process broadcaster)', () => {
-  let directory: string;
-  let herald: TestApp;
-  const clients: TestClient[] = [];
-  const sqlitePath = () => join(directory, 'data', 'herald.sqlite');
-
-  beforeEach(async () => {
-    directory = mkdtempSync(join(tmpdir(), 'herald-embedded-'));
-    herald = await createTestApp({ DATABASE_URL: undefined, REDIS_URL: undefined, SQLITE_PATH: sqlitePath() });
-  });
-  afterEach(async () => {
-    await Promise.all(clients.splice(0).map((client) => client.close()));
-    await herald.close();
-    rmSync(directory, { recursive: true, force: true });
-  });
+  const herald = useHerald({}, { embedded: true, perTest: true });
+  /** The SQLITE_PATH the app was given: a file in the fixture's temporary directory. */
+  const sqlitePath = (): string => {
+    const path = herald.app.env.SQLITE_PATH;
+    if (!path) throw new Error('useHerald({}, { embedded: true }) sets SQLITE_PATH');
+    return path;
+  };
 
   const devToken = async (sub: string, roles?: string[]): Promise<string> => {
-    const response = await herald.http().post('/auth/dev-token').send(roles ? { sub, roles } : { sub }).expect(201);
+    const response = await herald.app.http().post('/auth/dev-token').send(roles ? { sub, roles } : { sub }).expect(201);
     expect(response.body.token).toEqual(expect.any(String));
     return response.body.token as string;
   };
-  const connect = async (token: string): Promise<TestClient> => {
-    const client = await TestClient.connect(herald.wsUrl, { token });
-    clients.push(client);
-    return client;
-  };
-  const get = (path: string, token: string) => herald.http().get(path).set('authorization', `Bearer ${token}`);
-  const post = (path: string, token: string) => herald.http().post(path).set('authorization', `Bearer ${token}`);
+  /** Opens a socket for `sub` with the dev token the server minted for it. */
+  const connect = (sub: string, token: string): Promise<TestClient> => herald.connect(sub, { token });
+  const get = (path: string, token: string) => herald.app.http().get(path).set('authorization', `Bearer ${token}`);
+  const post = (path: string, token: string) => herald.app.http().post(path).set('authorization', `Bearer ${token}`);
 
   it('stores notifications in the SQLite file at SQLITE_PATH', async () => {
     const service = await devToken('embedded-service', ['service']);
@@ -78,7 +65,7 @@ describe('embedded mode (SQLite file, in-process broadcaster)', () => {
   it('delivers, lists, counts and marks read a notification with dev tokens', async () => {
     const service = await devToken('embedded-service', ['service']);
     const alice = await devToken('alice');
-    const socket = await connect(alice);
+    const socket = await connect('alice', alice);
     expect(socket.frames[0]).toEqual({ event: 'ready', data: { user: 'alice' } });
 
     const created = await post('/notifications', service).send({ recipients: ['alice'], type: 'welcome', payload: { hello: 'world' } }).expect(201);
@@ -99,7 +86,7 @@ describe('embedded mode (SQLite file, in-process broadcaster)', () => {
   it('delivers a broadcast to every connected user and puts it in every feed', async () => {
     const admin = await devToken('embedded-admin', ['admin']);
     const [alice, bob] = await Promise.all([devToken('alice'), devToken('bob')]);
-    const [aliceSocket, bobSocket] = await Promise.all([connect(alice), connect(bob)]);
+    const [aliceSocket, bobSocket] = await Promise.all([connect('alice', alice), connect('bob', bob)]);
 
     const { id } = (await post('/notifications/broadcast', admin).send({ type: 'maintenance', payload: { at: '02:00' } }).expect(201)).body as { id: string };
 
@@ -112,7 +99,7 @@ describe('embedded mode (SQLite file, in-process broadcaster)', () => {
   });
 
   it('reports ready when the embedded database and broadcaster answer', async () => {
-    const response = await herald.http().get('/health/ready').expect(200);
+    const response = await herald.app.http().get('/health/ready').expect(200);
     expect(response.body).toMatchObject({ status: 'ok', info: { database: { status: 'up' }, broadcaster: { status: 'up' } } });
   });
 });

@@ -1,7 +1,7 @@
 import WebSocket from 'ws';
 import { useHerald } from '../support/use-herald';
 import { unique } from '../support/test-env';
-import { serviceToken, userToken } from '../support/tokens';
+import { serviceToken } from '../support/tokens';
 import { within } from '../support/within';
 import { TestClient } from '../support/ws-client';
 

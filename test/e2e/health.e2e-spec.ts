@@ -1,27 +1,20 @@
 import { createServer, Server, Socket } from 'node:net';
-import { createTestApp, TestApp } from '../support/create-test-app';
+import { useHerald } from '../support/use-herald';
 import { within } from '../support/within';
 
 /** A port nothing listens on, so Redis is unreachable. */
 const CLOSED_REDIS_URL = 'redis://127.0.0.1:6390/0';
 
 describe('health probes with the database and Redis up', () => {
-  let herald: TestApp;
-
-  beforeAll(async () => {
-    herald = await createTestApp();
-  });
-  afterAll(async () => {
-    await herald.close();
-  });
+  const herald = useHerald();
 
   it('answers GET /health with 200 without a token', async () => {
-    const response = await herald.http().get('/health').expect(200);
+    const response = await herald.app.http().get('/health').expect(200);
     expect(response.body).toMatchObject({ status: 'ok' });
   });
 
   it('answers GET /health/ready with 200 and reports the database and the broadcaster up', async () => {
-    const response = await herald.http().get('/health/ready').expect(200);
+    const response = await herald.app.http().get('/health/ready').expect(200);
     expect(response.body).toMatchObject({
       status: 'ok',
       details: { database: { status: 'up' }, broadcaster: { status: 'up' } },
@@ -30,22 +23,15 @@ describe('health probes with the database and Redis up', () => {
 });
 
 describe('health probes with Redis unreachable', () => {
-  let herald: TestApp | undefined;
-
-  beforeAll(async () => {
-    // Booting must not depend on Redis: the process starts and reports not ready.
-    herald = await createTestApp({ REDIS_URL: CLOSED_REDIS_URL });
-  });
-  afterAll(async () => {
-    await herald?.close();
-  });
+  // Booting must not depend on Redis: the process starts and reports not ready.
+  const herald = useHerald({ REDIS_URL: CLOSED_REDIS_URL });
 
   it('starts the app even though Redis cannot be reached', () => {
-    expect(herald).toBeDefined();
+    expect(herald.app).toBeDefined();
   });
 
   it('answers GET /health/ready with 503 and reports the broadcaster down and the database up', async () => {
-    const response = await herald!.http().get('/health/ready').expect(503);
+    const response = await herald.app.http().get('/health/ready').expect(503);
     expect(response.body).toMatchObject({
       status: 'error',
       details: { database: { status: 'up' }, broadcaster: { status: 'down' } },
@@ -53,7 +39,7 @@ describe('health probes with Redis unreachable', () => {
   });
 
   it('still answers GET /health with 200', async () => {
-    await herald!.http().get('/health').expect(200);
+    await herald.app.http().get('/health').expect(200);
   });
 });
 
@@ -87,18 +73,22 @@ class DroppingRedis {
 
 describe('shutdown with Redis unreachable', () => {
   const redis = new DroppingRedis();
+  let redisUrl: string;
 
+  beforeAll(async () => {
+    redisUrl = await redis.listen();
+  });
+  // The test closes the app itself; the fixture's close after it is then a no-op.
+  const herald = useHerald(() => ({ REDIS_URL: redisUrl }), { perTest: true });
   afterAll(async () => {
     await redis.close();
   });
 
   it('stops trying to reach Redis once the app is closed', async () => {
-    const url = await redis.listen();
-    const herald = await createTestApp({ REDIS_URL: url });
     await within(redis.nextAttempt(), 5_000, 'a first connection attempt to Redis');
-    await herald.http().get('/health/ready').expect(503);
+    await herald.app.http().get('/health/ready').expect(503);
 
-    await herald.close();
+    await herald.app.close();
     // ioredis retries at most 2 s apart; a client left running after close would be back within this window.
     const reconnect = redis.nextAttempt();
     await expect(within(reconnect, 3_000, 'a reconnect')).rejects.toThrow('a reconnect did not happen');

@@ -1,7 +1,6 @@
 import { useHerald } from '../support/use-herald';
 import { unique } from '../support/test-env';
 import { adminToken, serviceToken, userToken } from '../support/tokens';
-import { TestClient } from '../support/ws-client';
 
 describe('notification delivery over /ws', () => {
   const fixture = useHerald();

@@ -1,8 +1,8 @@
 import { NotificationView } from '../../src/common/server-frame';
-import { createTestApp, TestApp } from '../support/create-test-app';
 import { expectEventually } from '../support/expect-eventually';
 import { unique } from '../support/test-env';
 import { adminToken, serviceToken, userToken } from '../support/tokens';
+import { useHerald } from '../support/use-herald';
 
 type NotificationBody = NotificationView;
 
@@ -19,25 +19,18 @@ function strictlyDecreasing(ids: string[]): boolean {
 }
 
 /**
- * Broadcasts are global: every broadcast any suite ever stored is in every
- * user's feed. Each test therefore starts its user with `read-all` (so the
- * unread view holds only what the test creates) and judges the feed by the
- * ids it created itself.
+ * Broadcasts reach every feed: every broadcast an earlier test of this file
+ * stored is in every user's feed. Each test therefore starts its user with
+ * `read-all` (so the unread view holds only what the test creates) and
+ * judges the feed by the ids it created itself.
  */
 describe('the notification feed (GET /notifications, unread-count, read, read-all)', () => {
-  let herald: TestApp;
-
-  beforeAll(async () => {
-    herald = await createTestApp();
-  });
-  afterAll(async () => {
-    await herald.close();
-  });
+  const herald = useHerald();
 
   const as = (user: string) => `Bearer ${userToken(user)}`;
 
   const notify = async (recipient: string, type = 'feed.test', payload: object = {}): Promise<string> => {
-    const response = await herald
+    const response = await herald.app
       .http()
       .post('/notifications')
       .set('authorization', `Bearer ${serviceToken()}`)
@@ -54,7 +47,7 @@ describe('the notification feed (GET /notifications, unread-count, read, read-al
   };
 
   const broadcast = async (type = 'feed.broadcast'): Promise<string> => {
-    const response = await herald
+    const response = await herald.app
       .http()
       .post('/notifications/broadcast')
       .set('authorization', `Bearer ${adminToken()}`)
@@ -64,12 +57,12 @@ describe('the notification feed (GET /notifications, unread-count, read, read-al
   };
 
   const feed = async (user: string, query: Record<string, string> = {}): Promise<FeedBody> =>
-    (await herald.http().get('/notifications').query(query).set('authorization', as(user)).expect(200)).body as FeedBody;
+    (await herald.app.http().get('/notifications').query(query).set('authorization', as(user)).expect(200)).body as FeedBody;
 
-  const markRead = (user: string, id: string) => herald.http().post(`/notifications/${id}/read`).set('authorization', as(user));
+  const markRead = (user: string, id: string) => herald.app.http().post(`/notifications/${id}/read`).set('authorization', as(user));
 
   const readAll = async (user: string): Promise<void> => {
-    await herald.http().post('/notifications/read-all').set('authorization', as(user)).expect(204);
+    await herald.app.http().post('/notifications/read-all').set('authorization', as(user)).expect(204);
   };
 
   /** A fresh user whose feed has nothing unread. */
@@ -95,15 +88,16 @@ describe('the notification feed (GET /notifications, unread-count, read, read-al
     (await feed(user, { limit: '100' })).items.find((item) => item.id === id);
 
   /**
-   * Asserts the unread count equals `expected` plus any broadcasts another
-   * suite published since the user's `read-all` (the unread items whose ids
-   * this test did not create), counted either side of the request.
+   * Asserts the unread count equals `expected` plus the unread items whose
+   * ids this test did not create, counted either side of the request. The
+   * app's database is this file's own and its tests run one at a time, so
+   * there are none; the count stays exact should another writer share it.
    */
   const expectUnreadCount = (user: string, created: readonly string[], expected: number) =>
     expectEventually(async () => {
       const foreign = async () => (await feed(user, { unread: 'true', limit: '100' })).items.filter((item) => !created.includes(item.id)).length;
       const before = await foreign();
-      const response = await herald.http().get('/notifications/unread-count').set('authorization', as(user)).expect(200);
+      const response = await herald.app.http().get('/notifications/unread-count').set('authorization', as(user)).expect(200);
       expect(await foreign()).toBe(before);
       expect(response.body).toEqual({ count: expected + before });
     });

@@ -1,8 +1,6 @@
-import { createTestApp, TestApp } from '../support/create-test-app';
 import { useHerald } from '../support/use-herald';
 import { unique } from '../support/test-env';
 import { serviceToken, userToken } from '../support/tokens';
-import { TestClient } from '../support/ws-client';
 
 const MAX_PAYLOAD_BYTES = 16 * 1024;
 const BODY_LIMIT_BYTES = 2 * 1024 * 1024;
@@ -29,7 +27,6 @@ describe('REST input validation', () => {
     const response = await fixture.app.http().get('/notifications?limit=100').set('authorization', `Bearer ${userToken(sub)}`).expect(200);
     return response.body.items as Array<{ id: string; type: string }>;
   };
-
 
   describe('POST /notifications', () => {
     it.each<[string, string, () => Record<string, unknown>]>([
@@ -194,17 +191,10 @@ describe('REST input validation', () => {
 });
 
 describe('POST /auth/dev-token when AUTH_DEV_TOKENS=false', () => {
-  let herald: TestApp;
-
-  beforeAll(async () => {
-    herald = await createTestApp({ AUTH_DEV_TOKENS: 'false' });
-  });
-  afterAll(async () => {
-    await herald.close();
-  });
+  const herald = useHerald({ AUTH_DEV_TOKENS: 'false' });
 
   it('answers 404 as if the route did not exist', async () => {
-    const response = await herald.http().post('/auth/dev-token').send({ sub: unique('alice') }).expect(404);
+    const response = await herald.app.http().post('/auth/dev-token').send({ sub: unique('alice') }).expect(404);
     expect(response.body).toEqual({ statusCode: 404, error: 'Not Found', message: expect.any(String) });
   });
 });

@@ -1,11 +1,10 @@
 import { createConnection } from 'mysql2/promise';
+import { notificationIds } from '../support/delivery-audit';
 import { useHerald } from '../support/use-herald';
 import { unique } from '../support/test-env';
 import { adminToken, serviceToken, userToken } from '../support/tokens';
-import { TestClient, upgradeStatus } from '../support/ws-client';
+import { upgradeStatus } from '../support/ws-client';
 
-/** Ids of the notification frames a socket received, in arrival order. */
-const notificationIds = (client: TestClient): string[] => client.all('notification').map((n: { id: string }) => n.id);
 const before = (id: string): string => (BigInt(id) - 1n).toString();
 
 describe('resuming after a disconnect (?since= and resume)', () => {
@@ -21,7 +20,7 @@ describe('resuming after a disconnect (?since= and resume)', () => {
     ).body.ids;
   /**
    * `count` single-recipient POSTs, 10 at a time (each its own transaction
-   * and outbox entry), then waits until a live socket of the recipient has
+   * and row), then waits until a live socket of the recipient has
    * the newest: from then on the relay has published them all.
    */
   const notifyMany = async (recipient: string, count: number): Promise<string[]> => {

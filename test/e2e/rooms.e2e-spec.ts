@@ -1,33 +1,19 @@
-import { createTestApp, TestApp } from '../support/create-test-app';
+import { TestApp } from '../support/create-test-app';
 import { unique } from '../support/test-env';
 import { adminToken, serviceToken, userToken } from '../support/tokens';
+import { useHerald } from '../support/use-herald';
 import { TestClient } from '../support/ws-client';
 
-/** Rooms over the one socket and over REST (`shared/api.md` room rows), against real MySQL and Redis. */
+/** Rooms over the one socket (docs/protocol.md) and over REST (the room routes in docs/rest.md), against real MySQL and Redis. */
 describe('rooms', () => {
-  let app: TestApp;
-  const clients: TestClient[] = [];
-  const connect = async (sub: string, instance: TestApp = app): Promise<TestClient> => {
-    const client = await TestClient.connect(instance.wsUrl, { token: userToken(sub) });
-    clients.push(client);
-    return client;
-  };
+  const herald = useHerald();
+  const connect = (sub: string): Promise<TestClient> => herald.connect(sub);
   const join = async (client: TestClient, room: string): Promise<any> => {
     client.send({ event: 'room.join', data: { room } });
     return client.next('room.joined', (data) => data.room === room);
   };
-  const post = (room: string, text: string, bearer = serviceToken(), instance: TestApp = app) =>
+  const post = (room: string, text: string, bearer = serviceToken(), instance: TestApp = herald.app) =>
     instance.http().post(`/rooms/${room}/messages`).set('authorization', `Bearer ${bearer}`).send({ text });
-
-  beforeAll(async () => {
-    app = await createTestApp();
-  });
-  afterEach(async () => {
-    await Promise.all(clients.splice(0).map((client) => client.close()));
-  });
-  afterAll(async () => {
-    await app?.close();
-  });
 
   it('replies room.joined with the last messages oldest first and the members, the joiner included', async () => {
     const room = unique('lobby');
@@ -52,7 +38,7 @@ describe('rooms', () => {
     client.send({ event: 'room.send', data: { room, text: 'too early' } });
 
     expect(await client.next('error')).toMatchObject({ code: 'not_joined' });
-    const history = await app.http().get(`/rooms/${room}/messages`).set('authorization', `Bearer ${userToken('x')}`).expect(200);
+    const history = await herald.app.http().get(`/rooms/${room}/messages`).set('authorization', `Bearer ${userToken('x')}`).expect(200);
     expect(history.body).toEqual({ items: [], nextCursor: null });
   });
 
@@ -110,21 +96,21 @@ describe('rooms', () => {
     const room = unique('room');
     const ids: string[] = [];
     for (const text of ['m1', 'm2', 'm3']) ids.push((await post(room, text).expect(201)).body.id);
-    const get = (query: string) => app.http().get(`/rooms/${room}/messages${query}`).set('authorization', `Bearer ${userToken('reader')}`).expect(200);
+    const get = (query: string) => herald.app.http().get(`/rooms/${room}/messages${query}`).set('authorization', `Bearer ${userToken('reader')}`).expect(200);
 
     const page1 = await get('?limit=2');
     expect(page1.body.items.map((m: any) => m.text)).toEqual(['m3', 'm2']);
     expect(page1.body.nextCursor).toBe(ids[1]);
     const page2 = await get(`?limit=2&before=${page1.body.nextCursor}`);
     expect(page2.body).toEqual({ items: [expect.objectContaining({ id: ids[0], text: 'm1' })], nextCursor: null });
-    await app.http().get(`/rooms/${room}/messages?limit=0`).set('authorization', `Bearer ${userToken('reader')}`).expect(400);
-    await app.http().get(`/rooms/${room}/messages`).expect(401);
+    await herald.app.http().get(`/rooms/${room}/messages?limit=0`).set('authorization', `Bearer ${userToken('reader')}`).expect(400);
+    await herald.app.http().get(`/rooms/${room}/messages`).expect(401);
   });
 
   it('keeps rooms whose names differ only in case apart', async () => {
     const room = unique('Case');
     await post(room, 'upper').expect(201);
-    const lower = await app.http().get(`/rooms/${room.toLowerCase()}/messages`).set('authorization', `Bearer ${userToken('reader')}`).expect(200);
+    const lower = await herald.app.http().get(`/rooms/${room.toLowerCase()}/messages`).set('authorization', `Bearer ${userToken('reader')}`).expect(200);
     expect(lower.body.items).toEqual([]);
   });
 
@@ -134,7 +120,7 @@ describe('rooms', () => {
     ['a slash-free but non-ASCII name', 'caf\u00e9'],
   ])('answers 400 over REST and invalid_data over WebSocket for a room name with %s', async (_, room) => {
     await post(encodeURIComponent(room), 'x').expect(400);
-    await app.http().get(`/rooms/${encodeURIComponent(room)}/messages`).set('authorization', `Bearer ${userToken('reader')}`).expect(400);
+    await herald.app.http().get(`/rooms/${encodeURIComponent(room)}/messages`).set('authorization', `Bearer ${userToken('reader')}`).expect(400);
     const client = await connect(unique('alice'));
     client.send({ event: 'room.join', data: { room } });
     expect(await client.next('error')).toMatchObject({ code: 'invalid_data' });
@@ -154,7 +140,7 @@ describe('rooms', () => {
     client.send({ event: 'room.send', data: { room, ...fields } });
 
     expect(await client.next('error')).toMatchObject({ code: 'invalid_data' });
-    await app.http().post(`/rooms/${room}/messages`).set('authorization', `Bearer ${serviceToken()}`).send(fields).expect(400);
+    await herald.app.http().post(`/rooms/${room}/messages`).set('authorization', `Bearer ${serviceToken()}`).send(fields).expect(400);
     client.send({ event: 'room.send', data: { room, text: 'still open' } });
     expect(await client.next('room.message')).toMatchObject({ text: 'still open' });
   });
@@ -242,24 +228,17 @@ describe('rooms', () => {
   });
 
   describe('across two instances sharing a REDIS_PREFIX', () => {
-    let other: TestApp;
-    let peer: TestApp;
-
-    beforeAll(async () => {
-      const shared = `${unique('herald-rooms')}:`;
-      [other, peer] = await Promise.all([createTestApp({ REDIS_PREFIX: shared }), createTestApp({ REDIS_PREFIX: shared })]);
-    });
-    afterAll(async () => {
-      await Promise.all([other, peer].filter((instance) => instance !== undefined).map((instance) => instance.close()));
-    });
+    const deployment = { REDIS_PREFIX: `${unique('herald-rooms')}:` };
+    const other = useHerald(deployment);
+    const peer = useHerald(deployment);
 
     it('delivers room messages and presence across instances and lists members of both', async () => {
       const room = unique('room');
       const alice = unique('alice');
       const bob = unique('bob');
-      const onOther = await connect(alice, other);
+      const onOther = await other.connect(alice);
       await join(onOther, room);
-      const onPeer = await connect(bob, peer);
+      const onPeer = await peer.connect(bob);
 
       const joined = await join(onPeer, room);
 
@@ -267,7 +246,7 @@ describe('rooms', () => {
       expect(await onOther.next('room.presence', (p) => p.user === bob)).toEqual({ room, user: bob, state: 'joined' });
       onPeer.send({ event: 'room.send', data: { room, text: 'across' } });
       expect(await onOther.next('room.message')).toMatchObject({ sender: bob, text: 'across' });
-      await post(room, 'via rest', serviceToken(), other).expect(201);
+      await post(room, 'via rest', serviceToken(), other.app).expect(201);
       expect(await onPeer.next('room.message', (m) => m.text === 'via rest')).toMatchObject({ room });
       await onPeer.close();
       expect(await onOther.next('room.presence', (p) => p.user === bob && p.state === 'left')).toMatchObject({ room });

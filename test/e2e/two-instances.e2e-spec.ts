@@ -1,7 +1,7 @@
-import { createTestApp, TestApp } from '../support/create-test-app';
+import { TestApp } from '../support/create-test-app';
 import { unique } from '../support/test-env';
 import { adminToken, serviceToken, userToken } from '../support/tokens';
-import { TestClient } from '../support/ws-client';
+import { useHerald } from '../support/use-herald';
 
 /**
  * Instances A and B share MySQL, Redis and a Redis prefix, as replicas of
@@ -9,15 +9,10 @@ import { TestClient } from '../support/ws-client';
  * separate deployment (or test run) would.
  */
 describe('several instances sharing MySQL and Redis', () => {
-  let a: TestApp;
-  let b: TestApp;
-  let c: TestApp;
-  const clients: TestClient[] = [];
-  const connect = async (instance: TestApp, sub: string) => {
-    const client = await TestClient.connect(instance.wsUrl, { token: userToken(sub) });
-    clients.push(client);
-    return client;
-  };
+  const deployment = { REDIS_PREFIX: `${unique('herald-cluster')}:` };
+  const a = useHerald(deployment);
+  const b = useHerald(deployment);
+  const c = useHerald({ REDIS_PREFIX: `${unique('herald-other')}:` });
   const notify = async (instance: TestApp, recipient: string, type = 'cluster.test'): Promise<string> => {
     const response = await instance
       .http()
@@ -32,34 +27,19 @@ describe('several instances sharing MySQL and Redis', () => {
     return response.body.id as string;
   };
 
-  beforeAll(async () => {
-    const shared = `${unique('herald-cluster')}:`;
-    [a, b, c] = await Promise.all([
-      createTestApp({ REDIS_PREFIX: shared }),
-      createTestApp({ REDIS_PREFIX: shared }),
-      createTestApp({ REDIS_PREFIX: `${unique('herald-other')}:` }),
-    ]);
-  });
-  afterEach(async () => {
-    await Promise.all(clients.splice(0).map((client) => client.close()));
-  });
-  afterAll(async () => {
-    await Promise.all([a, b, c].filter((app) => app !== undefined).map((app) => app.close()));
-  });
-
   it('delivers a notification POSTed on one instance to the recipient\'s socket on another', async () => {
     const alice = unique('alice');
-    const onA = await connect(a, alice);
+    const onA = await a.connect(alice);
 
-    const id = await notify(b, alice, 'cluster.cross');
+    const id = await notify(b.app, alice, 'cluster.cross');
 
     expect(await onA.next('notification', (n) => n.id === id)).toMatchObject({ id, type: 'cluster.cross', readAt: null });
   });
 
   it('delivers a broadcast POSTed on one instance to sockets on every instance of the deployment', async () => {
-    const [onA, onB] = await Promise.all([connect(a, unique('u1')), connect(b, unique('u2'))]);
+    const [onA, onB] = await Promise.all([a.connect(unique('u1')), b.connect(unique('u2'))]);
 
-    const id = await broadcast(a, 'cluster.everyone');
+    const id = await broadcast(a.app, 'cluster.everyone');
 
     for (const socket of [onA, onB]) {
       expect(await socket.next('notification', (n) => n.id === id)).toMatchObject({ id, type: 'cluster.everyone' });
@@ -68,29 +48,29 @@ describe('several instances sharing MySQL and Redis', () => {
 
   it('tells the user\'s socket on one instance when a notification is read through another', async () => {
     const alice = unique('alice');
-    const onA = await connect(a, alice);
-    const id = await notify(a, alice);
+    const onA = await a.connect(alice);
+    const id = await notify(a.app, alice);
     await onA.next('notification', (n) => n.id === id);
 
-    await b.http().post(`/notifications/${id}/read`).set('authorization', `Bearer ${userToken(alice)}`).expect(204);
+    await b.app.http().post(`/notifications/${id}/read`).set('authorization', `Bearer ${userToken(alice)}`).expect(204);
 
     expect(await onA.next('notification.read')).toEqual({ ids: [id] });
   });
 
   it('keeps deployments with different Redis prefixes apart', async () => {
     const alice = unique('alice');
-    const [onA, onC] = await Promise.all([connect(a, alice), connect(c, alice)]);
+    const [onA, onC] = await Promise.all([a.connect(alice), c.connect(alice)]);
 
-    const targeted = await notify(b, alice, 'cluster.isolated');
-    const everyone = await broadcast(b, 'cluster.isolated.broadcast');
+    const targeted = await notify(b.app, alice, 'cluster.isolated');
+    const everyone = await broadcast(b.app, 'cluster.isolated.broadcast');
     // Redis has now handed both frames to every subscriber of the shared prefix's channels.
     await onA.next('notification', (n) => n.id === targeted);
     await onA.next('notification', (n) => n.id === everyone);
 
     // C's own frames reach C's socket through the same Redis after those, so
     // had C been subscribed to the shared prefix, they would have come first.
-    const marker = await notify(c, alice, 'cluster.marker');
-    const markerBroadcast = await broadcast(c, 'cluster.marker.broadcast');
+    const marker = await notify(c.app, alice, 'cluster.marker');
+    const markerBroadcast = await broadcast(c.app, 'cluster.marker.broadcast');
     await onC.next('notification', (n) => n.id === marker);
     await onC.next('notification', (n) => n.id === markerBroadcast);
 

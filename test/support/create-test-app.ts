@@ -1,3 +1,6 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import request from 'supertest';
@@ -8,14 +11,34 @@ import { loadConfig } from '../../src/config/load-config';
 import { acquireTestDatabase, releaseTestDatabase } from './test-database';
 import { TEST_JWT_SECRET, TEST_REDIS_URL, unique } from './test-env';
 
+/**
+ * Environment overrides for one app: any variable `loadConfig()` reads.
+ * A variable set to `undefined` removes the harness's default for it
+ * (`REDIS_URL: undefined` runs the in-process broadcaster).
+ */
+export type HeraldEnv = Record<string, string | undefined>;
+
+export interface TestAppOptions {
+  /**
+   * The embedded deployment: no `DATABASE_URL` and no `REDIS_URL`, so a
+   * SQLite file in a fresh temporary directory (`config.database.path`) and
+   * the in-process broadcaster and presence. `close()` removes the
+   * directory. `env` still wins over these defaults.
+   */
+  embedded?: boolean;
+}
+
 export interface TestApp {
   app: INestApplication;
+  /** The environment `loadConfig()` read: the harness's defaults with `env` over them. */
+  env: HeraldEnv;
   config: HeraldConfig;
   /** `http://127.0.0.1:<port>` */
   baseUrl: string;
   /** `ws://127.0.0.1:<port>/ws` */
   wsUrl: string;
   http: () => ReturnType<typeof request>;
+  /** Closes the app (its sockets with 1001) and releases what it owned; later calls return the same promise. */
   close: () => Promise<void>;
 }
 
@@ -28,10 +51,17 @@ export interface TestApp {
  * `DATABASE_URL` each prefix gets a fresh MySQL database (see
  * `acquireTestDatabase`), dropped when its last app closes.
  */
-export async function createTestApp(env: Record<string, string | undefined> = {}): Promise<TestApp> {
-  const redisPrefix = env.REDIS_PREFIX ?? `${unique('herald-test')}:`;
-  const ownDatabase = 'DATABASE_URL' in env ? undefined : await acquireTestDatabase(redisPrefix);
-  const config = loadConfig({
+export async function createTestApp(env: HeraldEnv = {}, options: TestAppOptions = {}): Promise<TestApp> {
+  const directory = options.embedded ? await mkdtemp(join(tmpdir(), 'herald-embedded-')) : undefined;
+  const embedded: HeraldEnv = directory ? { DATABASE_URL: undefined, REDIS_URL: undefined, SQLITE_PATH: join(directory, 'data', 'herald.sqlite') } : {};
+  const given = { ...embedded, ...env };
+  const redisPrefix = given.REDIS_PREFIX ?? `${unique('herald-test')}:`;
+  const ownDatabase = 'DATABASE_URL' in given ? undefined : await acquireTestDatabase(redisPrefix);
+  const release = async () => {
+    if (ownDatabase) await releaseTestDatabase(ownDatabase);
+    if (directory) await rm(directory, { recursive: true, force: true });
+  };
+  const appEnv: HeraldEnv = {
     NODE_ENV: 'test',
     DATABASE_URL: ownDatabase,
     REDIS_URL: TEST_REDIS_URL,
@@ -40,28 +70,33 @@ export async function createTestApp(env: Record<string, string | undefined> = {}
     HOST: '127.0.0.1',
     PORT: '0',
     LOG_LEVEL: 'error',
-    ...env,
-  });
+    ...given,
+  };
   let app: INestApplication;
+  let config: HeraldConfig;
   try {
+    config = loadConfig(appEnv);
     app = await NestFactory.create(AppModule.forRoot(config), { logger: ['error'] });
     configureApp(app);
     await app.listen(0, '127.0.0.1');
   } catch (error) {
-    if (ownDatabase) await releaseTestDatabase(ownDatabase);
+    await release();
     throw error;
   }
   const address = app.getHttpServer().address() as { port: number };
   const baseUrl = `http://127.0.0.1:${address.port}`;
+  let closing: Promise<void> | undefined;
   return {
     app,
+    env: appEnv,
     config,
     baseUrl,
     wsUrl: `ws://127.0.0.1:${address.port}/ws`,
     http: () => request(app.getHttpServer()),
-    close: async () => {
-      await app.close();
-      if (ownDatabase) await releaseTestDatabase(ownDatabase);
-    },
+    close: () =>
+      (closing ??= (async () => {
+        await app.close();
+        await release();
+      })()),
   };
 }

@@ -2,11 +2,11 @@ import { AddressInfo, createServer, connect, Server, Socket } from 'node:net';
 
 /**
  * A TCP hop between a client and Herald that a test can break: `drop()`
- * cuts every connection (a network failure, no closing handshake), and
+ * cuts every connection (a network failure, no closing handshake),
  * `duplicateFrames` makes it deliver matching server frames twice (what a
- * resume that overlaps live delivery looks like to a client), `refuse`
- * keeps new connections out. It records
- * the request line of every connection, e.g. `GET /ws?since=42 HTTP/1.1`.
+ * resume that overlaps live delivery looks like to a client), and `refuse`
+ * keeps new connections out. It records the request line of every
+ * connection, e.g. `GET /ws?since=42 HTTP/1.1`.
  */
 export class TcpProxy {
   /** The first line of each request that went through, in order. */

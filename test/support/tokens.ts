@@ -4,7 +4,11 @@ import { TEST_JWT_SECRET } from './test-env';
 export interface TokenSpec {
   sub?: unknown;
   roles?: unknown;
-  /** Lifetime in seconds; negative for an expired token. Omit `exp` with `noExp`. */
+  /**
+   * Lifetime in seconds, at least: `exp` has whole seconds, so it is rounded
+   * up (rounding down would leave a 2 s token as little as 1 s). Negative for
+   * an expired token. Omit `exp` with `noExp`.
+   */
   ttl?: number;
   noExp?: boolean;
   secret?: string;
@@ -18,7 +22,7 @@ export function token(spec: TokenSpec = {}): string {
   const claims: Record<string, unknown> = {};
   if (spec.sub !== undefined) claims.sub = spec.sub;
   if (spec.roles !== undefined) claims.roles = spec.roles;
-  if (!spec.noExp) claims.exp = Math.floor(Date.now() / 1000) + (spec.ttl ?? 3600);
+  if (!spec.noExp) claims.exp = Math.ceil((Date.now() + (spec.ttl ?? 3600) * 1000) / 1000);
   return sign(claims, spec.secret ?? TEST_JWT_SECRET, {
     algorithm: spec.algorithm ?? 'HS256',
     ...(spec.issuer ? { issuer: spec.issuer } : {}),

@@ -1,8 +1,20 @@
-import { createTestApp, TestApp } from './create-test-app';
-import { userToken } from './tokens';
+import { createTestApp, HeraldEnv, TestApp } from './create-test-app';
+import { useFixture } from './fixture-hooks';
 import { ConnectOptions, TestClient } from './ws-client';
 
-/** A Herald app shared by one describe block, and the sockets its tests open. */
+/** How `useHerald()` boots its app. */
+export interface HeraldFixtureOptions {
+  /**
+   * Boot a fresh app before each test and close it after, instead of one
+   * app for the describe block: for tests that need an empty database, or
+   * that close the app themselves (closing twice is harmless).
+   */
+  perTest?: boolean;
+  /** The embedded deployment: SQLite in a temporary directory, in-process broadcaster and presence (see `TestAppOptions`). */
+  embedded?: boolean;
+}
+
+/** A Herald app in this process, and the sockets its tests open. */
 export interface HeraldFixture {
   /** The running app; available inside tests and hooks. */
   readonly app: TestApp;
@@ -11,32 +23,28 @@ export interface HeraldFixture {
 }
 
 /**
- * Registers the usual hooks: boot Herald before the block (with `env`
- * overrides), close every socket a test opened after it, close the app at
- * the end.
+ * Registers the usual hooks: boot Herald (`createTestApp`) before the
+ * block, or before each test with `perTest`; close every socket a test
+ * opened after it; close the app after the block (or the test).
+ *
+ * `env` overrides the harness's defaults; pass a function when a value is
+ * known only once an earlier hook ran (a private server's URL). Fixtures
+ * given the same `REDIS_PREFIX` are instances of one deployment: they share
+ * groups and a database. They boot one after another, in the order they
+ * were declared.
  */
-export function useHerald(env: Record<string, string | undefined> = {}): HeraldFixture {
-  let app: TestApp | undefined;
-  const clients: TestClient[] = [];
-  beforeAll(async () => {
-    app = await createTestApp(env);
+export function useHerald(env: HeraldEnv | (() => HeraldEnv) = {}, options: HeraldFixtureOptions = {}): HeraldFixture {
+  const fixture = useFixture<TestApp>({
+    name: 'useHerald().app',
+    start: () => createTestApp(typeof env === 'function' ? env() : env, { embedded: options.embedded }),
+    stop: (app) => app.close(),
+    wsUrl: (app) => app.wsUrl,
+    perTest: options.perTest,
   });
-  afterEach(async () => {
-    await Promise.all(clients.splice(0).map((client) => client.close()));
-  });
-  afterAll(async () => {
-    await app?.close();
-  });
-  const fixture: HeraldFixture = {
+  return {
     get app(): TestApp {
-      if (!app) throw new Error('useHerald().app is only available inside tests and hooks');
-      return app;
+      return fixture.server;
     },
-    async connect(sub, options) {
-      const client = await TestClient.connect(fixture.app.wsUrl, { token: userToken(sub), ...options });
-      clients.push(client);
-      return client;
-    },
+    connect: (sub, connectOptions) => fixture.connect(sub, connectOptions),
   };
-  return fixture;
 }
