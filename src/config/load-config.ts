@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
 import { Environment, INTEGER_VARIABLES, SECRET_VARIABLES } from './environment';
-import { HeraldConfig, LogLevel } from './herald.config';
+import { HeraldConfig, LogFormat, LogLevel } from './herald.config';
 
 /**
  * The development signing key used when `JWT_SECRET` is unset. Public by
@@ -95,6 +95,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HeraldConfig {
     bodyLimitBytes: vars.BODY_LIMIT_BYTES ?? DEFAULTS.BODY_LIMIT_BYTES,
     rateLimitPerMinute: vars.RATE_LIMIT_PER_MINUTE ?? DEFAULTS.RATE_LIMIT_PER_MINUTE,
     logLevel: (vars.LOG_LEVEL ?? DEFAULTS.LOG_LEVEL) as LogLevel,
+    logFormat: (vars.LOG_FORMAT ?? (production ? 'json' : 'pretty')) as LogFormat,
+    metricsToken: vars.METRICS_TOKEN ?? null,
     workers,
   };
 }
@@ -105,7 +107,7 @@ export function environmentKeys(): string[] {
     'NODE_ENV', 'PORT', 'HOST', 'DATABASE_URL', 'SQLITE_PATH', 'REDIS_URL', 'REDIS_PREFIX',
     'JWT_SECRET', 'JWT_ISSUER', 'JWT_AUDIENCE', 'ALLOWED_ORIGINS', 'AUTH_DEV_TOKENS',
     'WS_HEARTBEAT_MS', 'WS_MAX_BUFFERED_BYTES', 'BODY_LIMIT_BYTES', 'RATE_LIMIT_PER_MINUTE', 'LOG_LEVEL',
-    'HERALD_WORKERS',
+    'LOG_FORMAT', 'METRICS_TOKEN', 'HERALD_WORKERS',
   ];
 }
 
