@@ -1,16 +1,16 @@
-import { INestApplication, Logger, LogLevel, ValidationPipe } from '@nestjs/common';
+import { INestApplication, Logger, ValidationPipe } from '@nestjs/common';
 import { NestExpressApplication } from '@nestjs/platform-express';
+import { Logger as PinoNestLogger } from 'nestjs-pino';
 import { TokenRules } from './auth/token-rules';
 import { jsonBodyParser } from './common/json-body-parser';
 import { DatabaseUnavailableFilter } from './common/database-unavailable.filter';
 import { DomainErrorFilter } from './common/domain-error.filter';
 import { HERALD_CONFIG } from './config/config.module';
 import { HeraldConfig } from './config/herald.config';
+import { RequestLog } from './logging/request-log';
 import { HeraldWsAdapter } from './realtime/herald-ws.adapter';
 import { ShutdownState } from './realtime/shutdown-state';
 import { UpgradeAuthenticator } from './realtime/upgrade-authenticator';
-
-const LOG_LEVELS: LogLevel[] = ['error', 'warn', 'log', 'debug', 'verbose'];
 
 /**
  * Longest a graceful shutdown may take, in ms: refuse upgrades, relay what
@@ -31,22 +31,22 @@ export function exitWithinShutdownBound(): void {
   }
 }
 
-/** Nest's logger levels for a `LOG_LEVEL`: that level and every more severe one. */
-export function logLevelsFor(level: HeraldConfig['logLevel']): LogLevel[] {
-  return LOG_LEVELS.slice(0, LOG_LEVELS.indexOf(level) + 1);
-}
-
 /**
  * Everything between creating the app and listening, shared by `main.ts`
- * and the e2e harness so tests run the production setup: body limit, one
- * global ValidationPipe, the domain error filter, the WebSocket adapter with
- * upgrade authentication, shutdown hooks and the start-up warnings.
+ * and the e2e harness so tests run the production setup: the pino logger,
+ * the request log (first, so every request is logged), body
+ * limit, one global ValidationPipe, the domain error filter, the WebSocket
+ * adapter with upgrade authentication, shutdown hooks and the start-up
+ * warnings.
  */
 export function configureApp(app: INestApplication): void {
   const config = app.get<HeraldConfig>(HERALD_CONFIG);
+  app.useLogger(app.get(PinoNestLogger));
   const logger = new Logger('Herald');
   const express = app as NestExpressApplication;
   express.disable('x-powered-by');
+  const requests = app.get(RequestLog);
+  express.use(requests.middleware);
   express.use(jsonBodyParser(config.bodyLimitBytes));
   app.useGlobalPipes(
     new ValidationPipe({
@@ -59,7 +59,12 @@ export function configureApp(app: INestApplication): void {
   // The catch-all goes first so that the specific filter after it wins for its type.
   app.useGlobalFilters(new DatabaseUnavailableFilter(app.getHttpAdapter()), new DomainErrorFilter());
   app.useWebSocketAdapter(
-    new HeraldWsAdapter(app, new UpgradeAuthenticator(app.get(TokenRules), config.realtime.allowedOrigins), app.get(ShutdownState)),
+    new HeraldWsAdapter(
+      app,
+      new UpgradeAuthenticator(app.get(TokenRules), config.realtime.allowedOrigins),
+      app.get(ShutdownState),
+      requests,
+    ),
   );
   app.enableShutdownHooks();
 

@@ -4,6 +4,8 @@ import { WsAdapter } from '@nestjs/platform-ws';
 import { MessageMappingProperties } from '@nestjs/websockets';
 import { EMPTY, Observable, isObservable } from 'rxjs';
 import WebSocket, { RawData, ServerOptions, WebSocketServer } from 'ws';
+import { REQUEST_ID_HEADER, requestIdOf } from '../logging/request-id';
+import { RequestLog } from '../logging/request-log';
 import { CloseCode, encodeFrame, ErrorCode, isFrameError, MAX_FRAME_BYTES, parseClientFrame, ServerEvent } from './protocol';
 import { ShutdownState } from './shutdown-state';
 import { UpgradeAuthenticator } from './upgrade-authenticator';
@@ -25,7 +27,8 @@ const DRAINING_RETRY_AFTER_S = 1;
  * keeps permessage-deflate off, and answers malformed frames and unknown
  * events with an `error` frame instead of dropping them. Once shutdown
  * begins it refuses new upgrades with 503, and closes open sockets with
- * 1001 so their clients reconnect (and resume) on another instance.
+ * 1001 so their clients reconnect (and resume) on another instance. Each
+ * decision is logged (token redacted) and answered with `X-Request-Id`.
  */
 export class HeraldWsAdapter extends WsAdapter {
   private readonly log = new Logger(HeraldWsAdapter.name);
@@ -34,24 +37,34 @@ export class HeraldWsAdapter extends WsAdapter {
     app: INestApplicationContext,
     private readonly authenticator: UpgradeAuthenticator,
     private readonly shutdown: ShutdownState,
+    private readonly requests: RequestLog,
   ) {
     super(app);
   }
 
   override create(port: number, options: Record<string, unknown> & ServerOptions): WebSocketServer {
-    return super.create(port, {
+    const server = super.create(port, {
       ...options,
       maxPayload: MAX_FRAME_BYTES,
       perMessageDeflate: false,
       verifyClient: (info: { req: IncomingMessage }, done: VerifyClientCallback) => {
-        if (this.shutdown.draining) return done(false, 503, 'Service Unavailable', { 'Retry-After': String(DRAINING_RETRY_AFTER_S) });
+        const refuse = (status: number, reason: string, headers: Record<string, string> = {}) => {
+          done(false, status, reason, { ...headers, [REQUEST_ID_HEADER]: this.requests.upgrade(info.req, status) });
+        };
+        if (this.shutdown.draining) return refuse(503, 'Service Unavailable', { 'Retry-After': String(DRAINING_RETRY_AFTER_S) });
         const decision = this.authenticator.decide(info.req);
-        if (decision.ok) return done(true);
+        if (decision.ok) {
+          this.requests.upgrade(info.req, 101);
+          return done(true);
+        }
         const headers: Record<string, string> =
           decision.status === 401 ? { 'WWW-Authenticate': 'Bearer realm="herald", error="invalid_token"' } : {};
-        done(false, decision.status, REASONS[decision.status], headers);
+        refuse(decision.status, REASONS[decision.status], headers);
       },
     }) as WebSocketServer;
+    // The 101 is written by ws itself: the id chosen when the upgrade was logged joins its headers here.
+    server.on('headers', (headers: string[], request: IncomingMessage) => headers.push(`${REQUEST_ID_HEADER}: ${requestIdOf(request)}`));
+    return server;
   }
 
   /**

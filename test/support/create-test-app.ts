@@ -1,7 +1,7 @@
 import { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import request from 'supertest';
-import { AppModule } from '../../src/app.module';
+import { AppModule, AppOptions } from '../../src/app.module';
 import { configureApp } from '../../src/app.setup';
 import { HeraldConfig } from '../../src/config/herald.config';
 import { loadConfig } from '../../src/config/load-config';
@@ -26,9 +26,10 @@ export interface TestApp {
  * unless one is given (pass the same prefix to make instances share groups
  * and a database, as instances of one deployment do); without an explicit
  * `DATABASE_URL` each prefix gets a fresh MySQL database (see
- * `acquireTestDatabase`), dropped when its last app closes.
+ * `acquireTestDatabase`), dropped when its last app closes. `options`
+ * are `AppModule.forRoot`'s (`logDestination` captures the app's log).
  */
-export async function createTestApp(env: Record<string, string | undefined> = {}): Promise<TestApp> {
+export async function createTestApp(env: Record<string, string | undefined> = {}, options: AppOptions = {}): Promise<TestApp> {
   const redisPrefix = env.REDIS_PREFIX ?? `${unique('herald-test')}:`;
   const ownDatabase = 'DATABASE_URL' in env ? undefined : await acquireTestDatabase(redisPrefix);
   const config = loadConfig({
@@ -44,7 +45,7 @@ export async function createTestApp(env: Record<string, string | undefined> = {}
   });
   let app: INestApplication;
   try {
-    app = await NestFactory.create(AppModule.forRoot(config), { logger: ['error'] });
+    app = await NestFactory.create(AppModule.forRoot(config, options), { logger: ['error'] });
     configureApp(app);
     await app.listen(0, '127.0.0.1');
   } catch (error) {
