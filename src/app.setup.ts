@@ -8,6 +8,8 @@ import { DomainErrorFilter } from './common/domain-error.filter';
 import { HERALD_CONFIG } from './config/config.module';
 import { HeraldConfig } from './config/herald.config';
 import { RequestLog } from './logging/request-log';
+import { HERALD_METRICS } from './metrics/herald-metrics';
+import { PrometheusHeraldMetrics } from './metrics/prometheus-herald-metrics';
 import { HeraldWsAdapter } from './realtime/herald-ws.adapter';
 import { ShutdownState } from './realtime/shutdown-state';
 import { UpgradeAuthenticator } from './realtime/upgrade-authenticator';
@@ -34,7 +36,7 @@ export function exitWithinShutdownBound(): void {
 /**
  * Everything between creating the app and listening, shared by `main.ts`
  * and the e2e harness so tests run the production setup: the pino logger,
- * the request log (first, so every request is logged), body
+ * the request log and HTTP metrics (first, so every request counts), body
  * limit, one global ValidationPipe, the domain error filter, the WebSocket
  * adapter with upgrade authentication, shutdown hooks and the start-up
  * warnings.
@@ -47,6 +49,7 @@ export function configureApp(app: INestApplication): void {
   express.disable('x-powered-by');
   const requests = app.get(RequestLog);
   express.use(requests.middleware);
+  express.use(app.get(PrometheusHeraldMetrics).httpMiddleware);
   express.use(jsonBodyParser(config.bodyLimitBytes));
   app.useGlobalPipes(
     new ValidationPipe({
@@ -63,6 +66,7 @@ export function configureApp(app: INestApplication): void {
       app,
       new UpgradeAuthenticator(app.get(TokenRules), config.realtime.allowedOrigins),
       app.get(ShutdownState),
+      app.get(HERALD_METRICS),
       requests,
     ),
   );

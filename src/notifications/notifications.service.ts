@@ -5,6 +5,7 @@ import { userGroup } from '../broadcaster/groups';
 import { GROUP_BROADCASTER, GroupBroadcaster } from '../broadcaster/group-broadcaster';
 import { isUniqueViolation } from '../database/database-errors';
 import { TransactionRunner } from '../database/transaction-runner';
+import { HERALD_METRICS, HeraldMetrics } from '../metrics/herald-metrics';
 import { IdempotencyService } from './idempotency.service';
 import { INSERT_CHUNK, NotificationContent, NotificationStore } from './notification.store';
 import { FeedPage, NotificationView, toNotificationView } from './notification.view';
@@ -49,6 +50,7 @@ export class NotificationsService {
     private readonly idempotency: IdempotencyService,
     private readonly relay: OutboxRelay,
     private readonly outbox: OutboxStore,
+    @Inject(HERALD_METRICS) private readonly metrics: HeraldMetrics,
   ) {}
 
   /**
@@ -70,6 +72,7 @@ export class NotificationsService {
       // Up to one chunk is a single INSERT, atomic without a transaction.
       const ids = await (recipients.length <= INSERT_CHUNK ? this.transactions.runStatement(insert) : this.transactions.run(insert));
       this.relay.kick();
+      this.metrics.notificationsStored('targeted', ids.length);
       return { ids, replayed: false };
     }
 
@@ -84,6 +87,7 @@ export class NotificationsService {
           return inserted;
         });
         this.relay.kick();
+        this.metrics.notificationsStored('targeted', ids.length);
         return { ids, replayed: false };
       } catch (error) {
         // A concurrent request with the same key committed first: replay it.
@@ -96,6 +100,7 @@ export class NotificationsService {
   async broadcast(input: NotificationInput): Promise<string> {
     const id = await this.transactions.runStatement((manager) => this.store.insertBroadcast(manager, this.content(input)));
     this.relay.kick();
+    this.metrics.notificationsStored('broadcast', 1);
     return id;
   }
 

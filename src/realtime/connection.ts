@@ -5,6 +5,7 @@ import { Principal } from '../auth/principal';
 import { GroupSubscriber } from '../broadcaster/group-broadcaster';
 import { compareIds } from '../common/notification-id';
 import { notificationIdOf } from '../common/server-frame';
+import { DeliveryMeter } from '../metrics/herald-metrics';
 import { CloseCode } from './protocol';
 import { corkForTick } from './tick-cork';
 
@@ -76,6 +77,8 @@ export class Connection {
     private readonly highWater: HighWater,
     /** The socket's TCP stream (`request.socket` of the upgrade), corked per tick while fanning out; none in unit tests. */
     private readonly transport?: Writable,
+    /** Counts each notification frame written (`herald_deliveries_total`); none in unit tests. */
+    private readonly deliveries?: DeliveryMeter,
   ) {
     this.connectedAt = highWater.id;
     this.corkFlushBytes = Math.min(CORK_FLUSH_BYTES, Math.floor(maxBufferedBytes / 8));
@@ -103,6 +106,7 @@ export class Connection {
       return;
     }
     this.socket.send(frame, { binary: false });
+    if (id !== null) this.deliveries?.delivered(frame);
   };
 
   /** Sends a frame built for this socket alone. */

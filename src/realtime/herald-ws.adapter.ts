@@ -6,6 +6,7 @@ import { EMPTY, Observable, isObservable } from 'rxjs';
 import WebSocket, { RawData, ServerOptions, WebSocketServer } from 'ws';
 import { REQUEST_ID_HEADER, requestIdOf } from '../logging/request-id';
 import { RequestLog } from '../logging/request-log';
+import { HeraldMetrics } from '../metrics/herald-metrics';
 import { CloseCode, encodeFrame, ErrorCode, isFrameError, MAX_FRAME_BYTES, parseClientFrame, ServerEvent } from './protocol';
 import { ShutdownState } from './shutdown-state';
 import { UpgradeAuthenticator } from './upgrade-authenticator';
@@ -28,7 +29,8 @@ const DRAINING_RETRY_AFTER_S = 1;
  * events with an `error` frame instead of dropping them. Once shutdown
  * begins it refuses new upgrades with 503, and closes open sockets with
  * 1001 so their clients reconnect (and resume) on another instance. Each
- * decision is logged (token redacted) and answered with `X-Request-Id`.
+ * decision is logged (token redacted) and answered with `X-Request-Id`;
+ * refusals are counted by reason.
  */
 export class HeraldWsAdapter extends WsAdapter {
   private readonly log = new Logger(HeraldWsAdapter.name);
@@ -37,6 +39,7 @@ export class HeraldWsAdapter extends WsAdapter {
     app: INestApplicationContext,
     private readonly authenticator: UpgradeAuthenticator,
     private readonly shutdown: ShutdownState,
+    private readonly metrics: HeraldMetrics,
     private readonly requests: RequestLog,
   ) {
     super(app);
@@ -49,6 +52,7 @@ export class HeraldWsAdapter extends WsAdapter {
       perMessageDeflate: false,
       verifyClient: (info: { req: IncomingMessage }, done: VerifyClientCallback) => {
         const refuse = (status: number, reason: string, headers: Record<string, string> = {}) => {
+          this.metrics.upgradeRefused(status);
           done(false, status, reason, { ...headers, [REQUEST_ID_HEADER]: this.requests.upgrade(info.req, status) });
         };
         if (this.shutdown.draining) return refuse(503, 'Service Unavailable', { 'Retry-After': String(DRAINING_RETRY_AFTER_S) });

@@ -127,7 +127,7 @@ export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnGa
       socket.close(CloseCode.PolicyViolation, 'unauthenticated');
       return;
     }
-    const connection = new Connection(socket, principal, this.config.realtime.maxBufferedBytes, this.registry.highWater, request.socket);
+    const connection = new Connection(socket, principal, this.config.realtime.maxBufferedBytes, this.registry.highWater, request.socket, this.registry.deliveries);
     this.registry.add(connection);
     socket.on('pong', () => {
       connection.alive = true;
