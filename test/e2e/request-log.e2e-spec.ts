@@ -1,6 +1,8 @@
+import { AddressInfo, connect, createServer, Server, Socket } from 'node:net';
 import { createTestApp, TestApp } from '../support/create-test-app';
 import { expectEventually } from '../support/expect-eventually';
 import { LogCapture, LogLine } from '../support/log-capture';
+import { acquireTestDatabase, releaseTestDatabase } from '../support/test-database';
 import { unique } from '../support/test-env';
 import { token, userToken } from '../support/tokens';
 import { TestClient, upgradeStatus } from '../support/ws-client';
@@ -120,3 +122,93 @@ describe('the request log with LOG_FORMAT=pretty', () => {
     expect(log.text).not.toContain(secret);
   });
 });
+
+describe('log lines written while a request is handled', () => {
+  const log = new LogCapture();
+  let database: string;
+  let hop: CuttableHop;
+  let herald: TestApp;
+
+  beforeAll(async () => {
+    // MySQL behind a hop the test can cut, so that a request logs from inside Herald (the outage warning).
+    database = await acquireTestDatabase(unique('request-log-db'));
+    const proxied = new URL(database);
+    hop = await CuttableHop.start(proxied.hostname, Number(proxied.port));
+    proxied.port = String(hop.port);
+    herald = await createTestApp({ DATABASE_URL: proxied.toString(), LOG_FORMAT: 'json', LOG_LEVEL: 'log' }, { logDestination: log });
+  });
+  afterAll(async () => {
+    hop?.restore();
+    await herald?.close();
+    await hop?.close();
+    if (database) await releaseTestDatabase(database);
+  });
+
+  it("carry the request's reqId", async () => {
+    hop.cut();
+    const response = await herald.http().get('/notifications').set('authorization', `Bearer ${userToken(unique('alice'))}`).set('x-request-id', unique('outage')).expect(503);
+    const id = response.headers['x-request-id'];
+    const warning = await expectEventually(() => {
+      const found = log.json().find((line) => line.context === 'DatabaseUnavailableFilter');
+      expect(found).toBeDefined();
+      return found as LogLine;
+    });
+    expect(warning).toMatchObject({ level: 'warn', reqId: id, msg: expect.stringMatching(/^database unavailable/) });
+    expect((await lineOfRequest(log, id)).res.statusCode).toBe(503);
+  });
+});
+
+function lineOfRequest(log: LogCapture, reqId: string): Promise<LogLine> {
+  return expectEventually(() => {
+    const found = log.json().find((line) => line.reqId === reqId && line.res !== undefined);
+    expect(found).toBeDefined();
+    return found as LogLine;
+  });
+}
+
+/** A plain TCP hop to MySQL that the test can cut: `cut()` drops every connection and refuses new ones. */
+class CuttableHop {
+  private readonly sockets = new Set<Socket>();
+  private refusing = false;
+
+  private constructor(private readonly server: Server, private readonly host: string, private readonly targetPort: number) {
+    server.on('connection', (client) => {
+      if (this.refusing) return void client.destroy();
+      const upstream = connect(this.targetPort, this.host);
+      for (const socket of [client, upstream]) {
+        this.sockets.add(socket);
+        socket.on('error', () => socket.destroy());
+        socket.on('close', () => {
+          this.sockets.delete(socket);
+          client.destroy();
+          upstream.destroy();
+        });
+      }
+      client.pipe(upstream).pipe(client);
+    });
+  }
+
+  static async start(host: string, port: number): Promise<CuttableHop> {
+    const hop = new CuttableHop(createServer(), host, port);
+    await new Promise<void>((resolve) => hop.server.listen(0, '127.0.0.1', resolve));
+    return hop;
+  }
+
+  get port(): number {
+    return (this.server.address() as AddressInfo).port;
+  }
+
+  cut(): void {
+    this.refusing = true;
+    for (const socket of this.sockets) socket.destroy();
+  }
+
+  restore(): void {
+    this.refusing = false;
+  }
+
+  close(): Promise<void> {
+    this.cut();
+    return new Promise((resolve) => this.server.close(() => resolve()));
+  }
+}
