@@ -1,5 +1,5 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { DestinationStream } from 'pino';
+import { DestinationStream, Logger } from 'pino';
 import { AuthModule } from './auth/auth.module';
 import { BroadcasterModule } from './broadcaster/broadcaster.module';
 import { ConfigModule } from './config/config.module';
@@ -13,8 +13,9 @@ import { RealtimeModule } from './realtime/realtime.module';
 import { RoomsModule } from './rooms/rooms.module';
 import { WebModule } from './web/web.module';
 
-/** Where the app's log lines go: stdout unless `logDestination` is given (tests capture the log this way). */
+/** How the app logs: through `rootLogger` (main.ts's), else a new pino logger to stdout or `logDestination` (tests capture the log this way). */
 export interface AppOptions {
+  rootLogger?: Logger;
   logDestination?: DestinationStream;
 }
 
@@ -26,7 +27,7 @@ export class AppModule {
       module: AppModule,
       imports: [
         ConfigModule.forRoot(config),
-        LoggingModule.forRoot(config, options.logDestination),
+        LoggingModule.forRoot(config, { root: options.rootLogger, destination: options.logDestination }),
         DatabaseModule,
         BroadcasterModule,
         MetricsModule,

@@ -5,20 +5,27 @@ import { AppModule } from './app.module';
 import { configureApp, exitWithinShutdownBound } from './app.setup';
 import { runClusterPrimary } from './cluster-primary';
 import { loadConfig, loadDotEnv } from './config/load-config';
-import { createRootLogger } from './logging/root-logger';
+import { createRootLogger, nestLoggerFor } from './logging/root-logger';
 
 async function bootstrap(): Promise<void> {
   loadDotEnv();
   const config = loadConfig();
+  // From here on every line is pino's (JSON under LOG_FORMAT=json), start-up and its failure included.
+  const logger = createRootLogger(config);
   // HERALD_WORKERS > 1: this process only supervises; each forked worker runs the code below.
-  if (config.workers > 1 && cluster.isPrimary) return runClusterPrimary(config.workers, createRootLogger(config).child({ context: 'Cluster' }));
-  // Start-up lines wait for configureApp's pino logger, so that they are JSON too under LOG_FORMAT=json.
-  const app = await NestFactory.create(AppModule.forRoot(config), { bufferLogs: true });
-  configureApp(app);
-  exitWithinShutdownBound();
-  await app.listen(config.port, config.host);
+  if (config.workers > 1 && cluster.isPrimary) return runClusterPrimary(config.workers, logger.child({ context: 'Cluster' }));
+  try {
+    const app = await NestFactory.create(AppModule.forRoot(config, { rootLogger: logger }), { logger: nestLoggerFor(logger) });
+    configureApp(app);
+    exitWithinShutdownBound();
+    await app.listen(config.port, config.host);
+  } catch (error) {
+    logger.fatal({ err: error }, `start-up failed: ${(error as Error).message}`);
+    process.exit(1);
+  }
 }
 
+// Only an invalid configuration gets here, before there is a logger to say it.
 bootstrap().catch((error: Error) => {
   console.error(error.name === 'ConfigError' ? error.message : error);
   process.exit(1);

@@ -1,6 +1,6 @@
 import { DynamicModule, Module, RequestMethod } from '@nestjs/common';
 import { LoggerModule } from 'nestjs-pino';
-import { DestinationStream } from 'pino';
+import { DestinationStream, Logger } from 'pino';
 import { HeraldConfig } from '../config/herald.config';
 import { RequestLog, ROOT_LOGGER } from './request-log';
 import { createRootLogger } from './root-logger';
@@ -13,9 +13,13 @@ import { createRootLogger } from './root-logger';
  */
 @Module({})
 export class LoggingModule {
-  /** `destination` replaces stdout (tests read a deployment's log lines from it). */
-  static forRoot(config: HeraldConfig, destination?: DestinationStream): DynamicModule {
-    const root = createRootLogger(config, destination);
+  /**
+   * `root` is the process's logger when main.ts already made one (so that
+   * start-up lines are pino's too); else one is made, writing to
+   * `destination` when given (tests read a deployment's log lines from it).
+   */
+  static forRoot(config: HeraldConfig, { root, destination }: { root?: Logger; destination?: DestinationStream } = {}): DynamicModule {
+    root ??= createRootLogger(config, destination);
     return {
       module: LoggingModule,
       global: true,

@@ -1,4 +1,6 @@
 import { IncomingMessage, ServerResponse } from 'node:http';
+import { LoggerService } from '@nestjs/common';
+import { Logger as NestPinoLogger, PinoLogger } from 'nestjs-pino';
 import pino, { DestinationStream, Level, Logger } from 'pino';
 import pretty from 'pino-pretty';
 import { HeraldConfig, LogLevel } from '../config/herald.config';
@@ -36,6 +38,15 @@ export function createRootLogger(config: Pick<HeraldConfig, 'logLevel' | 'logFor
     ...(destination ? { destination } : {}),
   });
   return pino(options, stream);
+}
+
+/**
+ * Nest's logger over `root`, for `NestFactory.create` before the app's own
+ * (nestjs-pino's, on the same root) takes over: start-up lines, and the
+ * error that stops a start-up, are pino's too.
+ */
+export function nestLoggerFor(root: Logger): LoggerService {
+  return new NestPinoLogger(new PinoLogger({ pinoHttp: { logger: root } }), {});
 }
 
 /** What a log line says about a request (HTTP or WebSocket upgrade): credentials redacted, never the body. */

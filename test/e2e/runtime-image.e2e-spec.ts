@@ -180,6 +180,17 @@ describe('the Dockerfile runtime stage, run outside a container', () => {
     expect(herald.output()).not.toContain(secret);
   });
 
+  rootOnly('says why in JSON when it cannot start (no database)', async () => {
+    const unreachable = OwnedProcess.spawn('herald without a database', stage.cmd?.[0] as string, stage.cmd?.slice(1) ?? [], {
+      cwd: app,
+      env: { PATH: process.env.PATH, ...stage.env, PORT: String(await freePort()), HOST: '127.0.0.1', DATABASE_URL: 'mysql://root@127.0.0.1:9/none', JWT_SECRET: TEST_JWT_SECRET },
+      ...(stage.user ? { user: stage.user } : {}),
+    });
+    expect((await unreachable.waitForExit(60_000)).code).toBe(1);
+    const lines = unreachable.output().split('\n').filter(Boolean).map((text) => JSON.parse(text) as Record<string, any>);
+    expect(lines.find((line) => line.level === 'error' && /ECONNREFUSED/.test(JSON.stringify(line.err)))).toBeDefined();
+  });
+
   rootOnly('shuts down gracefully on SIGTERM: sockets get 1001, the process exits by itself', async () => {
     const { status, output } = await inImage(['node', 'dist/src/cli/token.js', '--sub', unique('bob')], { JWT_SECRET: TEST_JWT_SECRET });
     expect(status.code).toBe(0);
