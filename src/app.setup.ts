@@ -1,5 +1,6 @@
-import { INestApplication, Logger, LogLevel } from '@nestjs/common';
+import { INestApplication, Logger } from '@nestjs/common';
 import { NestExpressApplication } from '@nestjs/platform-express';
+import { Logger as PinoNestLogger } from 'nestjs-pino';
 import { TokenRules } from './auth/token-rules';
 import { jsonBodyParser } from './common/json-body-parser';
 import { DatabaseUnavailableFilter } from './database/database-unavailable.filter';
@@ -9,29 +10,31 @@ import { HERALD_CONFIG } from './config/config.module';
 import { HeraldConfig } from './config/herald.config';
 import { serveOpenApi } from './openapi/openapi';
 import { MAX_PAYLOAD_DEPTH } from './notifications/notifications.dto';
+import { RequestLog } from './logging/request-log';
+import { HERALD_METRICS } from './metrics/herald-metrics';
+import { PrometheusHeraldMetrics } from './metrics/prometheus-herald-metrics';
 import { HeraldWsAdapter } from './realtime/herald-ws.adapter';
 import { ShutdownState } from './realtime/shutdown-state';
 import { UpgradeAuthenticator } from './realtime/upgrade-authenticator';
 import { UpgradeLimits } from './realtime/upgrade-limits';
 
-const LOG_LEVELS: LogLevel[] = ['error', 'warn', 'log', 'debug', 'verbose'];
-
-/** Nest's logger levels for a `LOG_LEVEL`: that level and every more severe one. */
-export function logLevelsFor(level: HeraldConfig['logLevel']): LogLevel[] {
-  return LOG_LEVELS.slice(0, LOG_LEVELS.indexOf(level) + 1);
-}
-
 /**
  * Everything between creating the app and listening, shared by `main.ts`
- * and the e2e harness so tests run the production setup: body size and depth limits, one
- * global ValidationPipe, the domain error filter, the WebSocket adapter with
- * upgrade authentication, shutdown hooks and the start-up warnings.
+ * and the e2e harness so tests run the production setup: the pino logger,
+ * the request log and HTTP metrics (first, so every request counts), body
+ * size and depth limits, one global ValidationPipe, the domain error filter, the WebSocket
+ * adapter with upgrade authentication, shutdown hooks and the start-up
+ * warnings.
  */
 export function configureApp(app: INestApplication): void {
   const config = app.get<HeraldConfig>(HERALD_CONFIG);
+  app.useLogger(app.get(PinoNestLogger));
   const logger = new Logger('Herald');
   const express = app as NestExpressApplication;
   express.disable('x-powered-by');
+  const requests = app.get(RequestLog);
+  express.use(requests.middleware);
+  express.use(app.get(PrometheusHeraldMetrics).httpMiddleware);
   // A payload is a field of the body: the body may nest one level more than it.
   express.use(jsonBodyParser(config.bodyLimitBytes, MAX_PAYLOAD_DEPTH + 1));
   app.useGlobalPipes(
@@ -50,6 +53,8 @@ export function configureApp(app: INestApplication): void {
       new UpgradeAuthenticator(app.get(TokenRules), config.realtime.allowedOrigins),
       app.get(ShutdownState),
       new UpgradeLimits(config.realtime),
+      app.get(HERALD_METRICS),
+      requests,
     ),
   );
   serveOpenApi(app);

@@ -1,5 +1,5 @@
 import cluster, { Worker } from 'node:cluster';
-import { Logger, LogLevel } from '@nestjs/common';
+import { Logger } from 'pino';
 import { SHUTDOWN_TIMEOUT_MS } from './shutdown-bound';
 
 /** Signals the primary forwards to every worker, then exits once they have. */
@@ -19,9 +19,7 @@ const SHUTDOWN_GRACE_MS = SHUTDOWN_TIMEOUT_MS + 5_000;
  * down gracefully (1001 to its sockets), then exits. It opens no database or
  * Redis connection itself.
  */
-export function runClusterPrimary(workers: number, logLevels: LogLevel[]): void {
-  Logger.overrideLogger(logLevels);
-  const logger = new Logger('Cluster');
+export function runClusterPrimary(workers: number, logger: Logger): void {
   const live = new Set<Worker>();
   const exits: number[] = [];
   let stopping = false;
@@ -30,14 +28,14 @@ export function runClusterPrimary(workers: number, logLevels: LogLevel[]): void 
   const fork = (): void => {
     const worker = cluster.fork();
     live.add(worker);
-    worker.once('online', () => logger.log(`worker ${worker.process.pid} started`));
+    worker.once('online', () => logger.info(`worker ${worker.process.pid} started`));
   };
 
   const stop = (signal: NodeJS.Signals, code: number): void => {
     if (stopping) return;
     stopping = true;
     exitCode = code;
-    logger.log(`${signal}: stopping ${live.size} workers`);
+    logger.info(`${signal}: stopping ${live.size} workers`);
     for (const worker of live) worker.process.kill(signal);
     if (live.size === 0) process.exit(exitCode);
     setTimeout(() => {
@@ -68,6 +66,6 @@ export function runClusterPrimary(workers: number, logLevels: LogLevel[]): void 
   });
 
   for (const signal of FORWARDED_SIGNALS) process.on(signal, () => stop(signal, 0));
-  logger.log(`starting ${workers} workers (HERALD_WORKERS)`);
+  logger.info(`starting ${workers} workers (HERALD_WORKERS)`);
   for (let i = 0; i < workers; i++) fork();
 }

@@ -96,6 +96,13 @@ export class Environment {
   @IsOptional() @IsIn(['error', 'warn', 'log', 'debug', 'verbose'])
   LOG_LEVEL?: string;
 
+  @IsOptional() @IsIn(['json', 'pretty'])
+  LOG_FORMAT?: string;
+
+  @IsOptional()
+  @Matches(/^[A-Za-z0-9\-._~+/]{16,512}=*$/, { message: 'must be 16-512 characters of A-Z a-z 0-9 - . _ ~ + / (an RFC 6750 bearer token)' })
+  METRICS_TOKEN?: string;
+
   @IsOptional() @IsInt() @Min(1) @Max(256)
   HERALD_WORKERS?: number;
 
@@ -110,7 +117,7 @@ export class Environment {
 }
 
 /** The variables whose values must never appear in an error message. */
-export const SECRET_VARIABLES: ReadonlySet<keyof Environment> = new Set(['JWT_SECRET', 'JWT_PREVIOUS_SECRETS', 'DATABASE_URL', 'REDIS_URL']);
+export const SECRET_VARIABLES: ReadonlySet<keyof Environment> = new Set(['JWT_SECRET', 'JWT_PREVIOUS_SECRETS', 'DATABASE_URL', 'REDIS_URL', 'METRICS_TOKEN']);
 
 /** The variables parsed as integers before validation. */
 export const INTEGER_VARIABLES: ReadonlySet<keyof Environment> = new Set([

@@ -23,6 +23,18 @@ export interface HeraldConfig {
   /** `LOG_LEVEL`: one of error, warn, log, debug, verbose. */
   readonly logLevel: LogLevel;
   /**
+   * `LOG_FORMAT`: `json` writes one pino JSON object per line (the default
+   * when `NODE_ENV=production`), `pretty` writes pino-pretty's coloured
+   * lines for a terminal (the default otherwise).
+   */
+  readonly logFormat: LogFormat;
+  /**
+   * `METRICS_TOKEN`: when set, `GET /metrics` answers 401 unless the request
+   * carries `Authorization: Bearer <METRICS_TOKEN>` (RFC 6750 2.1); null
+   * leaves it open, for a scraper on a private network.
+   */
+  readonly metricsToken: string | null;
+  /**
    * `HERALD_WORKERS` (1-256): worker processes `npm start` forks with
    * node:cluster, sharing the port. 1 runs the app in this process; more
    * needs `DATABASE_URL` and `REDIS_URL`.
@@ -31,6 +43,8 @@ export interface HeraldConfig {
 }
 
 export type LogLevel = 'error' | 'warn' | 'log' | 'debug' | 'verbose';
+
+export type LogFormat = 'json' | 'pretty';
 
 /** MySQL (`DATABASE_URL`) or the embedded SQLite file (`SQLITE_PATH`). */
 export type DatabaseConfig =

@@ -131,6 +131,7 @@ describe('loadConfig', () => {
     ['DATABASE_URL', 'postgres://herald:Sup3rSecretValue@db:5432/herald'],
     ['DATABASE_URL', 'mysql://herald:Sup3r SecretValue@db:3306/herald'],
     ['REDIS_URL', 'http://:Sup3rSecretValue@cache:6379'],
+    ['METRICS_TOKEN', 'Sup3rSecretValue with a space'],
   ])('never echoes the value of the secret %s in the error', (key, value) => {
     const message = configErrorFor({ [key]: value }).message;
     expect(message).toContain(key);
@@ -214,6 +215,36 @@ describe('loadConfig', () => {
 
     it.each(['0', '257', '1.5', 'many'])('throws a ConfigError naming HERALD_WORKERS for %j', (value) => {
       expect(configErrorFor({ ...production, HERALD_WORKERS: value }).message).toContain('HERALD_WORKERS');
+    });
+  });
+
+  describe('LOG_FORMAT', () => {
+    it('defaults to pretty outside production and to json in production', () => {
+      expect(loadConfig({}).logFormat).toBe('pretty');
+      expect(loadConfig({ NODE_ENV: 'production', JWT_SECRET: SECRET }).logFormat).toBe('json');
+    });
+
+    it('takes an explicit json or pretty in any environment', () => {
+      expect(loadConfig({ LOG_FORMAT: 'json' }).logFormat).toBe('json');
+      expect(loadConfig({ NODE_ENV: 'production', JWT_SECRET: SECRET, LOG_FORMAT: 'pretty' }).logFormat).toBe('pretty');
+    });
+
+    it('throws a ConfigError naming LOG_FORMAT for another value', () => {
+      expect(configErrorFor({ LOG_FORMAT: 'text' }).message).toContain('LOG_FORMAT');
+    });
+  });
+
+  describe('METRICS_TOKEN', () => {
+    it('leaves /metrics open when unset', () => {
+      expect(loadConfig({}).metricsToken).toBeNull();
+    });
+
+    it('reads a bearer token of 16 or more characters', () => {
+      expect(loadConfig({ METRICS_TOKEN: 'scrape-token-0123456789' }).metricsToken).toBe('scrape-token-0123456789');
+    });
+
+    it.each(['too-short', 'has a space in it here', 'x'.repeat(513)])('throws a ConfigError naming METRICS_TOKEN for %j', (value) => {
+      expect(configErrorFor({ METRICS_TOKEN: value }).message).toContain('METRICS_TOKEN');
     });
   });
 

@@ -3,7 +3,7 @@ import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
 import { ConfigError } from './config.errors';
 import { Environment, INTEGER_VARIABLES, SECRET_VARIABLES } from './environment';
-import { HeraldConfig, LogLevel } from './herald.config';
+import { HeraldConfig, LogFormat, LogLevel } from './herald.config';
 import { AUTH_DEFAULTS, loadAuthConfig } from './load-auth-config';
 
 export { ConfigError } from './config.errors';
@@ -87,6 +87,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HeraldConfig {
     bodyLimitBytes: vars.BODY_LIMIT_BYTES ?? DEFAULTS.BODY_LIMIT_BYTES,
     rateLimitPerMinute: vars.RATE_LIMIT_PER_MINUTE ?? DEFAULTS.RATE_LIMIT_PER_MINUTE,
     logLevel: (vars.LOG_LEVEL ?? DEFAULTS.LOG_LEVEL) as LogLevel,
+    logFormat: (vars.LOG_FORMAT ?? (production ? 'json' : 'pretty')) as LogFormat,
+    metricsToken: vars.METRICS_TOKEN ?? null,
     workers,
   };
 }
@@ -98,7 +100,7 @@ export function environmentKeys(): string[] {
     'JWT_SECRET', 'JWT_PREVIOUS_SECRETS', 'JWT_JWKS_URL', 'JWT_PUBLIC_KEY', 'JWT_ROLES_CLAIM', 'JWT_CLOCK_TOLERANCE_S',
     'JWT_ISSUER', 'JWT_AUDIENCE', 'ALLOWED_ORIGINS', 'AUTH_DEV_TOKENS',
     'WS_HEARTBEAT_MS', 'WS_MAX_BUFFERED_BYTES', 'BODY_LIMIT_BYTES', 'RATE_LIMIT_PER_MINUTE', 'LOG_LEVEL',
-    'HERALD_WORKERS', 'MAX_SOCKETS_PER_USER', 'WS_UPGRADES_PER_MINUTE', 'ROOM_PRESENCE_TTL_MS',
+    'LOG_FORMAT', 'METRICS_TOKEN', 'HERALD_WORKERS', 'MAX_SOCKETS_PER_USER', 'WS_UPGRADES_PER_MINUTE', 'ROOM_PRESENCE_TTL_MS',
   ];
 }
 

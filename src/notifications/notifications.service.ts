@@ -1,10 +1,11 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { encodeFrame, ServerEvent } from '../common/server-frame';
 import { userGroup } from '../broadcaster/groups';
 import { BestEffortPublisher } from '../broadcaster/best-effort-publisher';
 import { isUniqueViolation } from '../database/database-errors';
 import { TransactionRunner } from '../database/transaction-runner';
+import { HERALD_METRICS, HeraldMetrics } from '../metrics/herald-metrics';
 import { IdempotencyService } from './idempotency.service';
 import { INSERT_CHUNK, NotificationContent, NotificationStore } from './notification.store';
 import { FeedPage, toNotificationView } from './notification.view';
@@ -42,6 +43,7 @@ export class NotificationsService {
     private readonly store: NotificationStore,
     private readonly idempotency: IdempotencyService,
     private readonly relay: OutboxRelay,
+    @Inject(HERALD_METRICS) private readonly metrics: HeraldMetrics,
   ) {}
 
   /**
@@ -63,6 +65,7 @@ export class NotificationsService {
       // Up to one chunk is a single INSERT, atomic without a transaction.
       const ids = await (recipients.length <= INSERT_CHUNK ? this.transactions.runStatement(insert) : this.transactions.run(insert));
       this.relay.kick();
+      this.metrics.notificationsStored('targeted', ids.length);
       return { ids, replayed: false };
     }
 
@@ -77,6 +80,7 @@ export class NotificationsService {
           return inserted;
         });
         this.relay.kick();
+        this.metrics.notificationsStored('targeted', ids.length);
         return { ids, replayed: false };
       } catch (error) {
         // A concurrent request with the same key committed first: replay it.
@@ -89,6 +93,7 @@ export class NotificationsService {
   async broadcast(input: NotificationInput): Promise<string> {
     const id = await this.transactions.runStatement((manager) => this.store.insertBroadcast(manager, this.content(input)));
     this.relay.kick();
+    this.metrics.notificationsStored('broadcast', 1);
     return id;
   }
 

@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import WebSocket from 'ws';
 import { GROUP_BROADCASTER, GroupBroadcaster } from '../broadcaster/group-broadcaster';
+import { DeliveryMeter, HERALD_METRICS, HeraldMetrics } from '../metrics/herald-metrics';
 import { Connection } from './connection';
 import { HighWaterMark } from './high-water-mark';
 
@@ -14,8 +15,13 @@ export class ConnectionRegistry {
   private readonly connections = new Map<WebSocket, Connection>();
   /** Newest notification id sent on this instance; see `HighWaterMark`. */
   readonly highWater = new HighWaterMark();
+  /** Counts the notification frames this instance's connections write. */
+  readonly deliveries: DeliveryMeter;
 
-  constructor(@Inject(GROUP_BROADCASTER) private readonly broadcaster: GroupBroadcaster) {}
+  constructor(@Inject(GROUP_BROADCASTER) private readonly broadcaster: GroupBroadcaster, @Inject(HERALD_METRICS) metrics: HeraldMetrics) {
+    this.deliveries = metrics.deliveries;
+    metrics.observeConnections(() => this.connections.size);
+  }
 
   add(connection: Connection): void {
     this.connections.set(connection.socket, connection);

@@ -51,4 +51,20 @@ describe('Connection.deliver', () => {
     await all;
     expect(received).toEqual(frames.map((_, i) => String(i + 1)));
   });
+
+  it('tells its delivery meter of each notification frame it writes, and of nothing it drops', () => {
+    const written: Buffer[] = [];
+    const connection = new Connection(pair.socket, principal, 1024 * 1024, new HighWaterMark(), pair.request.socket, { delivered: (frame) => written.push(frame) });
+    const notification = (id: string) =>
+      Buffer.from(encodeFrame(ServerEvent.Notification, { id, type: 't', actor: null, payload: {}, createdAt: new Date(0).toISOString(), readAt: null }));
+    const [first, second] = [notification('1'), notification('2')];
+
+    connection.deliver(first); // not live yet: discarded
+    connection.stream.ready();
+    connection.deliver(first);
+    connection.deliver(first); // a repeat
+    connection.deliver(Buffer.from(encodeFrame(ServerEvent.NotificationRead, { all: true })));
+    connection.deliver(second);
+    expect(written).toEqual([first, second]);
+  });
 });

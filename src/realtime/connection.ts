@@ -4,6 +4,7 @@ import WebSocket from 'ws';
 import { Principal } from '../auth/principal';
 import { GroupSubscriber } from '../broadcaster/group-broadcaster';
 import { notificationIdOf } from '../common/server-frame';
+import { DeliveryMeter } from '../metrics/herald-metrics';
 import { HighWaterMark } from './high-water-mark';
 import { NotificationStream } from './notification-stream';
 import { CloseCode, encodeFrame, ServerEvent } from './protocol';
@@ -42,6 +43,8 @@ export class Connection {
     highWater: HighWaterMark,
     /** The socket's TCP stream (`request.socket` of the upgrade), corked per tick while fanning out; none in unit tests. */
     private readonly transport?: Writable,
+    /** Counts each notification frame written (`herald_deliveries_total`); none in unit tests. */
+    private readonly deliveries?: DeliveryMeter,
   ) {
     this.stream = new NotificationStream(
       { redeliver: (frame) => this.deliver(frame), overflow: () => this.socket.close(CloseCode.TryAgainLater, 'send buffer full') },
@@ -70,6 +73,7 @@ export class Connection {
       return;
     }
     this.socket.send(frame, { binary: false });
+    if (id !== null) this.deliveries?.delivered(frame);
   };
 
   /** Sends a frame built for this socket alone. */

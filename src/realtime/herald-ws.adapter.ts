@@ -4,6 +4,9 @@ import { WsAdapter } from '@nestjs/platform-ws';
 import { MessageMappingProperties } from '@nestjs/websockets';
 import { EMPTY, Observable, isObservable } from 'rxjs';
 import WebSocket, { RawData, ServerOptions, WebSocketServer } from 'ws';
+import { REQUEST_ID_HEADER, requestIdOf } from '../logging/request-id';
+import { RequestLog } from '../logging/request-log';
+import { HeraldMetrics } from '../metrics/herald-metrics';
 import { CloseCode, encodeFrame, ErrorCode, isFrameError, MAX_FRAME_BYTES, parseClientFrame, ServerEvent } from './protocol';
 import { ShutdownState } from './shutdown-state';
 import { UpgradeAuthenticator } from './upgrade-authenticator';
@@ -25,7 +28,9 @@ const DRAINING_RETRY_AFTER_S = 1;
  * keeps permessage-deflate off, and answers malformed frames and unknown
  * events with an `error` frame instead of dropping them. Once shutdown
  * begins it refuses new upgrades with 503, and closes open sockets with
- * 1001 so their clients reconnect (and resume) on another instance.
+ * 1001 so their clients reconnect (and resume) on another instance. Each
+ * decision is logged (token redacted) and answered with `X-Request-Id`;
+ * refusals are counted by reason.
  */
 export class HeraldWsAdapter extends WsAdapter {
   private readonly log = new Logger(HeraldWsAdapter.name);
@@ -35,37 +40,49 @@ export class HeraldWsAdapter extends WsAdapter {
     private readonly authenticator: UpgradeAuthenticator,
     private readonly shutdown: ShutdownState,
     private readonly limits: UpgradeLimits,
+    private readonly metrics: HeraldMetrics,
+    private readonly requests: RequestLog,
   ) {
     super(app);
   }
 
   override create(port: number, options: Record<string, unknown> & ServerOptions): WebSocketServer {
-    return super.create(port, {
+    const server = super.create(port, {
       ...options,
       maxPayload: MAX_FRAME_BYTES,
       perMessageDeflate: false,
       verifyClient: (info: { req: IncomingMessage }, done: VerifyClientCallback) => {
-        if (this.shutdown.draining) return done(false, 503, 'Service Unavailable', { 'Retry-After': String(DRAINING_RETRY_AFTER_S) });
+        const refuse = (status: number, reason: string, headers: Record<string, string> = {}) => {
+          this.metrics.upgradeRefused(status);
+          done(false, status, reason, { ...headers, [REQUEST_ID_HEADER]: this.requests.upgrade(info.req, status) });
+        };
+        if (this.shutdown.draining) return refuse(503, 'Service Unavailable', { 'Retry-After': String(DRAINING_RETRY_AFTER_S) });
         // Before the token is verified: every attempt counts, failed ones too.
         const retryAfter = this.limits.takeUpgrade(info.req.socket.remoteAddress);
-        if (retryAfter > 0) return done(false, 429, `too many upgrades from this address; retry in ${retryAfter} s`, { 'Retry-After': String(retryAfter) });
+        if (retryAfter > 0) return refuse(429, `too many upgrades from this address; retry in ${retryAfter} s`, { 'Retry-After': String(retryAfter) });
         this.authenticator.decide(info.req).then(
           (decision) => {
             if (decision.ok) {
-              if (this.limits.acquireSocket(decision.principal.sub, info.req.socket)) return done(true);
-              return done(false, 429, `this user already has ${this.limits.maxSocketsPerUser} open sockets (MAX_SOCKETS_PER_USER); close one first`);
+              if (!this.limits.acquireSocket(decision.principal.sub, info.req.socket)) {
+                return refuse(429, `this user already has ${this.limits.maxSocketsPerUser} open sockets (MAX_SOCKETS_PER_USER); close one first`);
+              }
+              this.requests.upgrade(info.req, 101);
+              return done(true);
             }
             const headers: Record<string, string> =
               decision.status === 401 ? { 'WWW-Authenticate': 'Bearer realm="herald", error="invalid_token"' } : {};
-            done(false, decision.status, STATUS_CODES[decision.status], headers);
+            refuse(decision.status, STATUS_CODES[decision.status] ?? 'Refused', headers);
           },
           (error: unknown) => {
             this.log.error(`deciding an upgrade failed: ${(error as Error).stack ?? String(error)}`);
-            done(false, 500, 'Internal Server Error');
+            refuse(500, 'Internal Server Error');
           },
         );
       },
     }) as WebSocketServer;
+    // The 101 is written by ws itself: the id chosen when the upgrade was logged joins its headers here.
+    server.on('headers', (headers: string[], request: IncomingMessage) => headers.push(`${REQUEST_ID_HEADER}: ${requestIdOf(request)}`));
+    return server;
   }
 
   /**

@@ -69,7 +69,7 @@ export class RealtimeGateway implements OnGatewayConnection, OnGatewayDisconnect
       socket.close(CloseCode.PolicyViolation, 'unauthenticated');
       return;
     }
-    const connection = new Connection(socket, principal, this.config.realtime.maxBufferedBytes, this.registry.highWater, request.socket);
+    const connection = new Connection(socket, principal, this.config.realtime.maxBufferedBytes, this.registry.highWater, request.socket, this.registry.deliveries);
     this.registry.add(connection);
     this.heartbeat.watch(connection);
     try {

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import request from 'supertest';
-import { AppModule } from '../../src/app.module';
+import { AppModule, AppOptions } from '../../src/app.module';
 import { configureApp } from '../../src/app.setup';
 import { HeraldConfig } from '../../src/config/herald.config';
 import { loadConfig } from '../../src/config/load-config';
@@ -18,7 +18,7 @@ import { TEST_JWT_SECRET, TEST_REDIS_URL, unique } from './test-env';
  */
 export type HeraldEnv = Record<string, string | undefined>;
 
-export interface TestAppOptions {
+export interface TestAppOptions extends Pick<AppOptions, 'logDestination'> {
   /**
    * The embedded deployment: no `DATABASE_URL` and no `REDIS_URL`, so a
    * SQLite file in a fresh temporary directory (`config.database.path`) and
@@ -49,7 +49,8 @@ export interface TestApp {
  * unless one is given (pass the same prefix to make instances share groups
  * and a database, as instances of one deployment do); without an explicit
  * `DATABASE_URL` each prefix gets a fresh MySQL database (see
- * `acquireTestDatabase`), dropped when its last app closes.
+ * `acquireTestDatabase`), dropped when its last app closes. `options`
+ * are `AppModule.forRoot`'s (`logDestination` captures the app's log).
  */
 export async function createTestApp(env: HeraldEnv = {}, options: TestAppOptions = {}): Promise<TestApp> {
   const directory = options.embedded ? await mkdtemp(join(tmpdir(), 'herald-embedded-')) : undefined;
@@ -76,7 +77,7 @@ export async function createTestApp(env: HeraldEnv = {}, options: TestAppOptions
   let config: HeraldConfig;
   try {
     config = loadConfig(appEnv);
-    app = await NestFactory.create(AppModule.forRoot(config), { logger: ['error'] });
+    app = await NestFactory.create(AppModule.forRoot(config, { logDestination: options.logDestination }), { logger: ['error'] });
     configureApp(app);
     await app.listen(0, '127.0.0.1');
   } catch (error) {

@@ -47,9 +47,21 @@ export class OwnedProcess {
     });
   }
 
-  /** Starts `command` with exactly `env` (nothing inherited); `name` labels failure messages. */
-  static spawn(name: string, command: string, args: readonly string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): OwnedProcess {
-    const [file, argv] = existsSync(SETPRIV) ? [SETPRIV, ['--pdeathsig', 'SIGKILL', command, ...args]] : [command, [...args]];
+  /**
+   * Starts `command` with exactly `env` (nothing inherited); `name` labels
+   * failure messages. `user` runs it under that uid and gid with no
+   * supplementary groups (needs root and setpriv).
+   */
+  static spawn(
+    name: string,
+    command: string,
+    args: readonly string[],
+    options: { cwd?: string; env?: NodeJS.ProcessEnv; user?: { uid: number; gid: number } } = {},
+  ): OwnedProcess {
+    // One setpriv for both: a credential change after --pdeathsig would clear it.
+    const user = options.user ? [`--reuid=${options.user.uid}`, `--regid=${options.user.gid}`, '--clear-groups'] : [];
+    if (options.user && !existsSync(SETPRIV)) throw new Error(`running ${name} as uid ${options.user.uid} needs ${SETPRIV}`);
+    const [file, argv] = existsSync(SETPRIV) ? [SETPRIV, [...user, '--pdeathsig', 'SIGKILL', command, ...args]] : [command, [...args]];
     const child = spawn(file, argv, { cwd: options.cwd, env: options.env ?? { PATH: process.env.PATH }, stdio: ['ignore', 'pipe', 'pipe'] });
     return new OwnedProcess(child, name);
   }

@@ -1,0 +1,34 @@
+/** Where a notification was stored for: one recipient (`POST /notifications`) or everyone (`/broadcast`). */
+export type StoredKind = 'targeted' | 'broadcast';
+
+/**
+ * Counts notification frames as they are written to sockets. Called once
+ * per socket write on the fan-out path, so an implementation does as
+ * little as it can there.
+ */
+export interface DeliveryMeter {
+  /** `frame` (a `notification` frame, shared by every socket it fans out to) was just written to one socket. */
+  delivered(frame: Buffer): void;
+}
+
+/**
+ * What features record for operators, behind which sits the exporter
+ * (Prometheus, `GET /metrics`). Every method is cheap and never throws;
+ * no argument is a user id.
+ */
+export interface HeraldMetrics {
+  /** Meter for notification frames written to sockets (`herald_deliveries_total`, `herald_delivery_latency_seconds`). */
+  readonly deliveries: DeliveryMeter;
+
+  /** `count` notifications were committed (`herald_notifications_stored_total{kind}`); a replayed `Idempotency-Key` stores none. */
+  notificationsStored(kind: StoredKind, count: number): void;
+
+  /** A WebSocket upgrade was refused with this HTTP status (400, 401, 403 or 503) (`herald_ws_upgrades_refused_total{reason}`). */
+  upgradeRefused(status: number): void;
+
+  /** Reports open sockets through `count`, read at each scrape (`herald_ws_connections`); the last registration wins. */
+  observeConnections(count: () => number): void;
+}
+
+/** Injection token for the `HeraldMetrics` in use. */
+export const HERALD_METRICS = Symbol('HERALD_METRICS');

@@ -1,0 +1,125 @@
+import { Inject, Injectable, OnModuleDestroy } from '@nestjs/common';
+import { RequestHandler } from 'express';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { BroadcasterUnavailableError, GROUP_BROADCASTER, GroupBroadcaster } from '../broadcaster/group-broadcaster';
+import { BatchedDeliveryMeter } from './delivery-meter';
+import { HeraldMetrics, StoredKind } from './herald-metrics';
+import { HttpLabel, httpMetricsMiddleware } from './http-metrics';
+
+/** The `reason` label of `herald_ws_upgrades_refused_total` for each refusal status. */
+const REFUSAL_REASONS: Readonly<Record<number, string>> = {
+  400: 'bad_request',
+  401: 'unauthorized',
+  403: 'origin_not_allowed',
+  429: 'rate_limited',
+  500: 'internal_error',
+  503: 'shutting_down',
+};
+
+/** Stored to written: a relay run takes milliseconds; a broadcaster outage or an id gap (2 s grace) takes seconds. */
+const DELIVERY_BUCKETS_S = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
+const HTTP_BUCKETS_S = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+
+/**
+ * `HeraldMetrics` for Prometheus (prom-client), in a registry of this
+ * app's own: several apps in one process (the e2e tests) never share a
+ * series. The names are the contract's (docs/operations.md lists them).
+ */
+@Injectable()
+export class PrometheusHeraldMetrics implements HeraldMetrics, OnModuleDestroy {
+  readonly registry = new Registry();
+  readonly deliveries: BatchedDeliveryMeter;
+  /** Mounted by `configureApp` ahead of every other middleware. */
+  readonly httpMiddleware: RequestHandler;
+  private readonly stored: Counter<'kind'>;
+  private readonly refused: Counter<'reason'>;
+  private connections: () => number = () => 0;
+  /** False from a broadcaster interruption until its subscriptions are back. */
+  private subscribed = true;
+
+  constructor(@Inject(GROUP_BROADCASTER) private readonly broadcaster: GroupBroadcaster) {
+    const registers = [this.registry];
+    collectDefaultMetrics({ register: this.registry });
+    const metrics = this;
+
+    new Gauge({
+      name: 'herald_ws_connections',
+      help: 'Open WebSocket connections on this instance.',
+      registers,
+      collect() {
+        this.set(metrics.connections());
+      },
+    });
+    this.refused = new Counter({ name: 'herald_ws_upgrades_refused_total', help: 'WebSocket upgrades refused, by reason.', labelNames: ['reason'], registers });
+    for (const reason of Object.values(REFUSAL_REASONS)) this.refused.inc({ reason }, 0);
+    this.stored = new Counter({ name: 'herald_notifications_stored_total', help: 'Notifications committed, by kind.', labelNames: ['kind'], registers });
+    for (const kind of ['targeted', 'broadcast'] as const) this.stored.inc({ kind }, 0);
+
+    const latency = new Histogram({
+      name: 'herald_delivery_latency_seconds',
+      help: 'Seconds from a notification being stored to its frame being written on a socket of this instance (once per frame).',
+      buckets: DELIVERY_BUCKETS_S,
+      registers,
+    });
+    this.deliveries = new BatchedDeliveryMeter((seconds) => latency.observe(seconds));
+    new Counter({
+      name: 'herald_deliveries_total',
+      help: 'Notification frames written to sockets of this instance (live delivery; resume replays excluded).',
+      registers,
+      collect() {
+        this.inc(metrics.deliveries.take());
+      },
+    });
+
+    broadcaster.onInterrupted(() => (this.subscribed = false));
+    broadcaster.onResubscribed(() => (this.subscribed = true));
+    new Gauge({
+      name: 'herald_broadcaster_up',
+      help: '1 while the group broadcaster (Redis) answers PING and holds its subscriptions, else 0.',
+      registers,
+      async collect() {
+        this.set((await metrics.broadcasterUp()) ? 1 : 0);
+      },
+    });
+
+    const http = new Histogram<HttpLabel>({
+      name: 'http_request_duration_seconds',
+      help: 'HTTP request durations in seconds, by method, route pattern and status code.',
+      labelNames: ['method', 'route', 'status_code'],
+      buckets: HTTP_BUCKETS_S,
+      registers,
+    });
+    this.httpMiddleware = httpMetricsMiddleware(http);
+  }
+
+  notificationsStored(kind: StoredKind, count: number): void {
+    this.stored.inc({ kind }, count);
+  }
+
+  upgradeRefused(status: number): void {
+    this.refused.inc({ reason: REFUSAL_REASONS[status] ?? 'other' });
+  }
+
+  observeConnections(count: () => number): void {
+    this.connections = count;
+  }
+
+  /** The Prometheus text exposition (format 0.0.4) of every metric. */
+  render(): Promise<string> {
+    return this.registry.metrics();
+  }
+
+  onModuleDestroy(): void {
+    this.registry.clear();
+  }
+
+  private async broadcasterUp(): Promise<boolean> {
+    try {
+      await this.broadcaster.ping();
+      return this.subscribed;
+    } catch (error) {
+      if (error instanceof BroadcasterUnavailableError) return false;
+      throw error;
+    }
+  }
+}
