@@ -1,5 +1,6 @@
-import { DynamicModule, Module, RequestMethod } from '@nestjs/common';
+import { DynamicModule, Module, OnApplicationShutdown, RequestMethod } from '@nestjs/common';
 import { LoggerModule } from 'nestjs-pino';
+import { storage } from 'nestjs-pino/storage';
 import { DestinationStream, Logger } from 'pino';
 import { HeraldConfig } from '../config/herald.config';
 import { RequestLog, ROOT_LOGGER } from './request-log';
@@ -12,7 +13,7 @@ import { createRootLogger } from './root-logger';
  * nestjs-pino's `Logger` the app's logger.
  */
 @Module({})
-export class LoggingModule {
+export class LoggingModule implements OnApplicationShutdown {
   /**
    * `root` is the process's logger when main.ts already made one (so that
    * start-up lines are pino's too); else one is made, writing to
@@ -34,5 +35,14 @@ export class LoggingModule {
       providers: [{ provide: ROOT_LOGGER, useValue: root }, RequestLog],
       exports: [ROOT_LOGGER, RequestLog],
     };
+  }
+
+  /**
+   * Turns off nestjs-pino's AsyncLocalStorage (a request's next run turns it
+   * back on). Each enabled one taxes every promise of the process, and a
+   * process that ran many apps (a test run) would otherwise keep them all.
+   */
+  onApplicationShutdown(): void {
+    storage.disable();
   }
 }

@@ -20,6 +20,22 @@ const REFUSAL_REASONS: Readonly<Record<number, string>> = {
 const DELIVERY_BUCKETS_S = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
 const HTTP_BUCKETS_S = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
+/** Node's and the process's metrics (prom-client's defaults); see `processMetrics`. */
+let processRegistry: Registry | undefined;
+
+/**
+ * The process-wide defaults, made at the first scrape: they describe the
+ * process, which several apps in one process (a test run) share, and each
+ * set runs an event loop monitor and a GC observer that nothing stops.
+ */
+function processMetrics(): Registry {
+  if (!processRegistry) {
+    processRegistry = new Registry();
+    collectDefaultMetrics({ register: processRegistry });
+  }
+  return processRegistry;
+}
+
 /**
  * `HeraldMetrics` for Prometheus (prom-client), in a registry of this
  * app's own: several apps in one process (the e2e tests) never share a
@@ -39,7 +55,6 @@ export class PrometheusHeraldMetrics implements HeraldMetrics, OnModuleDestroy {
 
   constructor(@Inject(GROUP_BROADCASTER) private readonly broadcaster: GroupBroadcaster) {
     const registers = [this.registry];
-    collectDefaultMetrics({ register: this.registry });
     const metrics = this;
 
     new Gauge({
@@ -104,9 +119,9 @@ export class PrometheusHeraldMetrics implements HeraldMetrics, OnModuleDestroy {
     this.connections = count;
   }
 
-  /** The Prometheus text exposition (format 0.0.4) of every metric. */
+  /** The Prometheus text exposition (format 0.0.4): the process's defaults, then this app's metrics. */
   render(): Promise<string> {
-    return this.registry.metrics();
+    return Registry.merge([processMetrics(), this.registry]).metrics();
   }
 
   onModuleDestroy(): void {
