@@ -87,7 +87,10 @@ export function summarizeProfile(path: string, top = 25, window?: readonly [numb
     }
   }
   const ranked = (map: Map<string, number>) =>
-    [...map].sort((a, b) => b[1] - a[1]).slice(0, top).map(([name, ms]) => ({ name, ms: Math.round(ms), share: Math.round((ms / busyMs) * 1000) / 10 }));
+    [...map]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, top)
+      .map(([name, ms]) => ({ name, ms: Math.round(ms), share: Math.round((ms / busyMs) * 1000) / 10 }));
   return {
     busyMs: Math.round(busyMs),
     idleMs: Math.round(idleMs),

@@ -56,7 +56,10 @@ function parseArgs(argv: string[]): Options {
     else if (arg === '--profile') profile = true;
     else if (arg === '--docs') docs = true;
     else if (arg === '--no-docs') docs = false;
-    else throw new Error(`unknown argument ${arg}; usage: npm run bench -- [--workload ${WORKLOADS.map((w) => w.name).join(',')}] [--quick] [--profile] [--docs|--no-docs]`);
+    else
+      throw new Error(
+        `unknown argument ${arg}; usage: npm run bench -- [--workload ${WORKLOADS.map((w) => w.name).join(',')}] [--quick] [--profile] [--docs|--no-docs]`,
+      );
   }
   const unknown = names.filter((name) => !WORKLOADS.some((w) => w.name === name));
   if (unknown.length > 0) throw new Error(`unknown workload ${unknown.join(', ')}; known: ${WORKLOADS.map((w) => w.name).join(', ')}`);
@@ -114,7 +117,17 @@ async function runWorkload(workload: Workload, context: BenchContext): Promise<W
   try {
     return await Promise.race([workload.run(context), timeout]);
   } catch (error) {
-    return { name: workload.name, description: workload.description, config: {}, setups: {}, subject: '', reference: '', targets: [], notes: [], error: (error as Error).stack ?? String(error) };
+    return {
+      name: workload.name,
+      description: workload.description,
+      config: {},
+      setups: {},
+      subject: '',
+      reference: '',
+      targets: [],
+      notes: [],
+      error: (error as Error).stack ?? String(error),
+    };
   } finally {
     clearTimeout(timer);
     killEverything();
@@ -184,7 +197,9 @@ async function main(): Promise<void> {
   const profiles =
     context.profiles.length > 0
       ? Object.fromEntries(
-          context.profiles.filter(({ file }) => existsSync(file)).map(({ file, window }) => [basename(file), { window, ...summarizeProfile(file, 20, window) }]),
+          context.profiles
+            .filter(({ file }) => existsSync(file))
+            .map(({ file, window }) => [basename(file), { window, ...summarizeProfile(file, 20, window) }]),
         )
       : undefined;
   const json = join(RESULTS, `${stamp}.json`);

@@ -39,9 +39,7 @@ export class CreateNotifications1763683200000 implements MigrationInterface {
           { name: 'notification_id', type: bigint, isPrimary: true },
           timestampColumn(queryRunner, 'read_at', false),
         ],
-        foreignKeys: [
-          { columnNames: ['notification_id'], referencedTableName: 'notifications', referencedColumnNames: ['id'], onDelete: 'CASCADE' },
-        ],
+        foreignKeys: [{ columnNames: ['notification_id'], referencedTableName: 'notifications', referencedColumnNames: ['id'], onDelete: 'CASCADE' }],
       }),
     );
     await queryRunner.createTable(

@@ -14,9 +14,7 @@ export class CaseSensitiveUserIds1763690400000 implements MigrationInterface {
   async up(queryRunner: QueryRunner): Promise<void> {
     if (queryRunner.connection.driver.options.type !== 'mysql') return;
     const exact = `CHARACTER SET utf8mb4 COLLATE ${await binaryCollation(queryRunner)}`;
-    await queryRunner.query(
-      `ALTER TABLE notifications MODIFY recipient VARCHAR(128) ${exact} NULL, MODIFY actor VARCHAR(128) ${exact} NULL`,
-    );
+    await queryRunner.query(`ALTER TABLE notifications MODIFY recipient VARCHAR(128) ${exact} NULL, MODIFY actor VARCHAR(128) ${exact} NULL`);
     await queryRunner.query(`ALTER TABLE broadcast_reads MODIFY user_id VARCHAR(128) ${exact} NOT NULL`);
     await queryRunner.query(
       `ALTER TABLE idempotency_keys MODIFY caller VARCHAR(128) ${exact} NOT NULL, MODIFY idempotency_key VARCHAR(255) ${exact} NOT NULL, MODIFY response MEDIUMTEXT NULL`,

@@ -35,9 +35,7 @@ export class CreateNotificationOutbox1763704800000 implements MigrationInterface
         ],
       }),
     );
-    await queryRunner.query(
-      `INSERT INTO outbox_cursors (stream, position) SELECT 'notifications', COALESCE(MAX(id), 0) FROM notifications`,
-    );
+    await queryRunner.query(`INSERT INTO outbox_cursors (stream, position) SELECT 'notifications', COALESCE(MAX(id), 0) FROM notifications`);
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {

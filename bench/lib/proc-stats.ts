@@ -50,7 +50,10 @@ export class RssWatcher {
   peakBytes = 0;
   private readonly timer: NodeJS.Timeout;
 
-  constructor(private readonly pids: readonly number[], intervalMs = 100) {
+  constructor(
+    private readonly pids: readonly number[],
+    intervalMs = 100,
+  ) {
     this.sample();
     this.timer = setInterval(() => this.sample(), intervalMs);
   }
@@ -69,7 +72,9 @@ export class RssWatcher {
 
 /** Sums samples of several server processes (two instances). */
 export function sampleAll(pids: readonly number[]): ProcSample {
-  return pids.map(sampleProcess).reduce((a, b) => ({ cpuSeconds: a.cpuSeconds + b.cpuSeconds, rssBytes: a.rssBytes + b.rssBytes }), { cpuSeconds: 0, rssBytes: 0 });
+  return pids
+    .map(sampleProcess)
+    .reduce((a, b) => ({ cpuSeconds: a.cpuSeconds + b.cpuSeconds, rssBytes: a.rssBytes + b.rssBytes }), { cpuSeconds: 0, rssBytes: 0 });
 }
 
 /** Microseconds on the system-wide monotonic clock (CLOCK_MONOTONIC): comparable across processes on one machine. */

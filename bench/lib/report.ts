@@ -37,7 +37,15 @@ const ROWS: Row[] = [
 ];
 
 const SLOW_ROWS: Row[] = [
-  { label: 'slow sockets closed (code: count)', value: (f) => (f.slow ? Object.entries(f.slow.closes).map(([code, n]) => `${code}: ${n}`).join(', ') || 'none' : '-') },
+  {
+    label: 'slow sockets closed (code: count)',
+    value: (f) =>
+      f.slow
+        ? Object.entries(f.slow.closes)
+            .map(([code, n]) => `${code}: ${n}`)
+            .join(', ') || 'none'
+        : '-',
+  },
   { label: 'peak server RSS growth while publishing (MiB)', value: (f) => fixed(f.peakRssGrowthBytes / 1_048_576, 1), ratio: true },
   { label: 'server RSS kept after publishing, after GC (MiB)', value: (f) => fixed(f.retainedRssGrowthBytes / 1_048_576, 1) },
 ];
@@ -52,7 +60,14 @@ export function markdown(info: RunInfo, reports: readonly WorkloadReport[]): str
     '',
   ];
   for (const report of reports) {
-    lines.push(`#### ${report.name}`, '', `${report.description}; ${Object.entries(report.config).map(([k, v]) => `${k}=${v}`).join(', ')}.`, '');
+    lines.push(
+      `#### ${report.name}`,
+      '',
+      `${report.description}; ${Object.entries(report.config)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(', ')}.`,
+      '',
+    );
     if (report.error) lines.push(`**Failed:** ${report.error.split('\n')[0]}`, '');
     const names = Object.keys(report.setups);
     if (names.length > 0) {

@@ -9,11 +9,16 @@ export const targeted: Workload = {
     const posts = context.quick ? 400 : 2_000;
     const concurrency = 8;
     // The cluster column shows what the second core buys; the targets are for one process, as the baseline is.
-    const setups = await runSetups(context, 'targeted', [...heraldAndBaseline('targeted'), { name: 'herald cluster x2', servers: [{ kind: 'herald', workers: 2 }] }], {
-      sockets: users,
-      measured: { kind: 'targeted', count: posts, concurrency },
-      warmup: 100,
-    });
+    const setups = await runSetups(
+      context,
+      'targeted',
+      [...heraldAndBaseline('targeted'), { name: 'herald cluster x2', servers: [{ kind: 'herald', workers: 2 }] }],
+      {
+        sockets: users,
+        measured: { kind: 'targeted', count: posts, concurrency },
+        warmup: 100,
+      },
+    );
     const { herald, baseline, 'herald cluster x2': cluster } = setups;
     const speed = ratio(herald.deliveriesPerSec, baseline.deliveriesPerSec);
     const exact = herald.lost === 0 && herald.duplicates === 0 && herald.misdelivered === 0;

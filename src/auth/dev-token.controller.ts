@@ -23,7 +23,10 @@ export class DevTokenController {
   @Throttle({ default: { limit: 30, ttl: 60_000 } })
   @Post('dev-token')
   @HttpCode(201)
-  @ApiOperation({ summary: 'Mint a development token', description: 'Anyone, only while `AUTH_DEV_TOKENS` is on; 404 otherwise, as if the route did not exist.' })
+  @ApiOperation({
+    summary: 'Mint a development token',
+    description: 'Anyone, only while `AUTH_DEV_TOKENS` is on; 404 otherwise, as if the route did not exist.',
+  })
   @ApiCreatedResponse({ type: DevTokenResponse })
   @ApiErrorResponses(400, 404, 429)
   @UseGuards(DevTokensGuard)

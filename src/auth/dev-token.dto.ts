@@ -11,12 +11,18 @@ export class DevTokenRequestDto {
 
   /** Roles for the `roles` claim: any of `admin`, `service`. */
   @ApiPropertyOptional({ type: [String], enum: ['admin', 'service'], maxItems: 2 })
-  @IsOptional() @IsArray() @ArrayMaxSize(2) @IsIn(['admin', 'service'], { each: true })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(2)
+  @IsIn(['admin', 'service'], { each: true })
   roles?: string[];
 
   /** Lifetime in seconds, 1-86,400 (default 3,600). */
   @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 86_400, default: 3_600 })
-  @IsOptional() @IsInt() @Min(1) @Max(86_400)
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(86_400)
   ttl?: number;
 }
 

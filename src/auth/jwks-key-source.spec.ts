@@ -39,7 +39,10 @@ class JwksServer {
 
 /** Moves the clock (`Date`) ahead, leaving timers real so sockets and fetch work as usual. */
 function jumpAhead(ms: number): void {
-  jest.useFakeTimers({ doNotFake: ['nextTick', 'setImmediate', 'setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'queueMicrotask'], now: Date.now() + ms });
+  jest.useFakeTimers({
+    doNotFake: ['nextTick', 'setImmediate', 'setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'queueMicrotask'],
+    now: Date.now() + ms,
+  });
 }
 
 describe('JwksKeySource', () => {

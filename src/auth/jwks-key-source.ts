@@ -59,7 +59,9 @@ export class JwksKeySource {
       await this.remote.reload();
       this.logger.log(`JWK Set from ${this.url.origin} has ${this.remote.jwks()?.keys.length ?? 0} keys`);
     } catch (error) {
-      this.logger.warn(`fetching the JWK Set from ${this.url.origin} failed; tokens signed by the identity provider are refused until it answers: ${(error as Error).message}`);
+      this.logger.warn(
+        `fetching the JWK Set from ${this.url.origin} failed; tokens signed by the identity provider are refused until it answers: ${(error as Error).message}`,
+      );
     }
   }
 

@@ -18,7 +18,11 @@ export class RateLimitGuard extends ThrottlerGuard {
 
   protected override async throwThrottlingException(_context: ExecutionContext, detail: ThrottlerLimitDetail): Promise<void> {
     throw new HttpException(
-      { statusCode: HttpStatus.TOO_MANY_REQUESTS, message: `rate limit of ${detail.limit} requests per ${detail.ttl / 1000} s exceeded`, error: STATUS_CODES[HttpStatus.TOO_MANY_REQUESTS] },
+      {
+        statusCode: HttpStatus.TOO_MANY_REQUESTS,
+        message: `rate limit of ${detail.limit} requests per ${detail.ttl / 1000} s exceeded`,
+        error: STATUS_CODES[HttpStatus.TOO_MANY_REQUESTS],
+      },
       HttpStatus.TOO_MANY_REQUESTS,
     );
   }

@@ -43,7 +43,12 @@ describe('TokenRules with JWT_PUBLIC_KEY', () => {
   describe('the public-key-as-HMAC-secret trick', () => {
     const publicPem = pem(rsa.publicKey);
     // The attacker signs HS256 with the bytes of the public key, hoping the verifier feeds them to HMAC.
-    const forgeries = [publicPem, publicPem.trim(), rsa.publicKey.export({ type: 'pkcs1', format: 'pem' }).toString(), rsa.publicKey.export({ type: 'spki', format: 'der' })];
+    const forgeries = [
+      publicPem,
+      publicPem.trim(),
+      rsa.publicKey.export({ type: 'pkcs1', format: 'pem' }).toString(),
+      rsa.publicKey.export({ type: 'spki', format: 'der' }),
+    ];
 
     it('refuses HS256 tokens signed with the public key when only JWT_PUBLIC_KEY is configured', async () => {
       const rules = new TokenRules(loadConfig({ JWT_PUBLIC_KEY: publicPem }));

@@ -59,10 +59,13 @@ describe('TokenRules', () => {
     ['is signed with HS384 and the same secret', () => jwt(validClaims(), { alg: 'HS384' })],
     ['is signed with HS512 and the same secret', () => jwt(validClaims(), { alg: 'HS512' })],
     ['is signed with another secret', () => jwt(validClaims(), { secret: OTHER_SECRET })],
-    ['has a tampered payload', () => {
-      const [header, , signature] = jwt(validClaims()).split('.');
-      return `${header}.${Buffer.from(JSON.stringify(validClaims({ sub: 'mallory' }))).toString('base64url')}.${signature}`;
-    }],
+    [
+      'has a tampered payload',
+      () => {
+        const [header, , signature] = jwt(validClaims()).split('.');
+        return `${header}.${Buffer.from(JSON.stringify(validClaims({ sub: 'mallory' }))).toString('base64url')}.${signature}`;
+      },
+    ],
     ['has no sub', () => jwt({ exp: now() + 3600 })],
     ['has an empty sub', () => jwt(validClaims({ sub: '' }))],
     ['has a sub of 129 characters', () => jwt(validClaims({ sub: 'u'.repeat(SUBJECT_MAX_LENGTH + 1) }))],

@@ -54,7 +54,10 @@ export class RedisGroupBroadcaster implements GroupBroadcaster {
     });
     this.subscriber = new Redis(config.url, { connectionName: 'herald-subscriber', autoResubscribe: true });
     // ioredis reconnects by itself; log each outage once, not every retry.
-    for (const [name, connection] of [['publisher', this.publisher], ['subscriber', this.subscriber]] as const) {
+    for (const [name, connection] of [
+      ['publisher', this.publisher],
+      ['subscriber', this.subscriber],
+    ] as const) {
       let down = false;
       connection.on('error', (error: Error) => {
         if (!down) this.logger.warn(`redis ${name} connection lost: ${error.message}; retrying`);

@@ -56,13 +56,16 @@ async function main(): Promise<number> {
     return 0;
   }
   const devUser = values['dev-user'];
-  const token = devUser === undefined ? values.token ?? process.env.HERALD_TOKEN ?? '' : undefined;
+  const token = devUser === undefined ? (values.token ?? process.env.HERALD_TOKEN ?? '') : undefined;
   if (devUser !== undefined && values.token !== undefined) throw new UsageError('--token and --dev-user exclude each other');
   if (token === '') throw new UsageError('--token (or HERALD_TOKEN) or --dev-user is required');
   if (devUser !== undefined && (devUser.length < 1 || devUser.length > 128)) throw new UsageError('--dev-user must be 1-128 characters');
   const ttlSeconds = values.ttl === undefined ? 3600 : Number(values.ttl);
   if (!Number.isInteger(ttlSeconds) || ttlSeconds < 1 || ttlSeconds > 86_400) throw new UsageError('--ttl must be a whole number of seconds, 1-86400');
-  const roles = (values.roles ?? '').split(',').map((role) => role.trim()).filter(Boolean);
+  const roles = (values.roles ?? '')
+    .split(',')
+    .map((role) => role.trim())
+    .filter(Boolean);
   if (values.room !== undefined && !isRoomName(values.room)) throw new UsageError('--room must be 1-64 of A-Z a-z 0-9 _ . -');
   if (values.since !== undefined && !isRecordCursor(values.since)) throw new UsageError('--since must be a notification id (digits)');
   const client = new TerminalClient({

@@ -138,7 +138,7 @@ export class TerminalConnection {
 function fatalReason(close: CloseInfo): string | undefined {
   const status = close.refused;
   if (status === 401) {
-    return "the server refused the token (HTTP 401): it is missing, malformed, expired or not signed with a key the server accepts; get a new one (npm run token -- --sub <user>, or from your identity provider)";
+    return 'the server refused the token (HTTP 401): it is missing, malformed, expired or not signed with a key the server accepts; get a new one (npm run token -- --sub <user>, or from your identity provider)';
   }
   if (status === 403) return 'the server refused this connection (HTTP 403: Origin not allowed)';
   if (status === 400) return 'the server refused the upgrade (HTTP 400): the URL must not carry access_token or since; use --token and --since';

@@ -29,7 +29,7 @@ export function line(text: string, at?: unknown): string {
   return `${stamp(at)} ${sanitize(text)}`;
 }
 
-const str = (value: unknown): string => (typeof value === 'string' ? value : JSON.stringify(value) ?? '?');
+const str = (value: unknown): string => (typeof value === 'string' ? value : (JSON.stringify(value) ?? '?'));
 const asData = (value: unknown): Data => (typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Data) : {});
 const plural = (count: number, noun: string) => `${count} ${noun}${count === 1 ? '' : 's'}`;
 
@@ -75,9 +75,7 @@ export function eventLine(event: string, value: unknown): string {
     case ServerEvent.Error:
       return line(`error ${str(d.code)}: ${str(d.message)}`);
     case ServerEvent.Resync:
-      return line(
-        `older notifications were skipped: more than ${str(d.limit)} arrived after #${str(d.since)}; page GET /notifications to see them`,
-      );
+      return line(`older notifications were skipped: more than ${str(d.limit)} arrived after #${str(d.since)}; page GET /notifications to see them`);
     case ServerEvent.Resumed:
       return line(`resumed after #${str(d.since)}: ${Number(d.count) > 0 ? `${plural(Number(d.count), 'missed notification')} replayed` : 'nothing missed'}`);
     default:

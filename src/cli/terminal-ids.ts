@@ -3,7 +3,6 @@ import { compareIds } from '../common/record-id';
 /** How many ids a `RecentIds` window remembers before it forgets the oldest. */
 export const RECENT_IDS_CAPACITY = 5_000;
 
-
 /**
  * The last ids seen, for dropping duplicates (a resume that overlaps live
  * delivery may send an id twice). Bounded: the oldest id is forgotten

@@ -19,7 +19,10 @@ function main(): void {
   if (!isUserId(sub)) throw new UsageError(`--sub is required: ${USER_ID_RULE}`);
   const ttl = values.ttl === undefined ? 3600 : Number(values.ttl);
   if (!Number.isInteger(ttl) || ttl < 1) throw new UsageError('--ttl must be a whole number of seconds >= 1');
-  const roles = (values.roles ?? '').split(',').map((role) => role.trim()).filter(Boolean);
+  const roles = (values.roles ?? '')
+    .split(',')
+    .map((role) => role.trim())
+    .filter(Boolean);
   loadDotEnv();
   console.log(signAccessToken(loadConfig(), { sub, roles, ttlSeconds: ttl }));
 }

@@ -28,12 +28,18 @@ export function jsonBodyParser(limitBytes: number, maxDepth: number): RequestHan
 function checkDepth(request: IncomingMessage, body: Buffer, charset: string, maxDepth: number): void {
   const encoding = charset.toLowerCase();
   if (!CHECKED_CHARSETS.has(encoding)) {
-    throw Object.assign(new Error(`unsupported charset "${charset}": send JSON as UTF-8`), { status: HttpStatus.UNSUPPORTED_MEDIA_TYPE, type: 'charset.unsupported' });
+    throw Object.assign(new Error(`unsupported charset "${charset}": send JSON as UTF-8`), {
+      status: HttpStatus.UNSUPPORTED_MEDIA_TYPE,
+      type: 'charset.unsupported',
+    });
   }
   // The structural characters are ASCII: in UTF-16 they are the only units below 0x80 once re-encoded.
   const utf8 = encoding.startsWith('utf-16') ? Buffer.from(new TextDecoder(encoding).decode(body), 'utf8') : body;
   if (exceedsJsonDepth(utf8, maxDepth)) {
-    throw Object.assign(new Error(`request body must not nest arrays and objects more than ${maxDepth} levels deep`), { status: HttpStatus.BAD_REQUEST, type: TOO_DEEP });
+    throw Object.assign(new Error(`request body must not nest arrays and objects more than ${maxDepth} levels deep`), {
+      status: HttpStatus.BAD_REQUEST,
+      type: TOO_DEEP,
+    });
   }
   rawBodies.set(request, utf8);
 }

@@ -4,7 +4,8 @@ import { isUserId, USER_ID_MAX_LENGTH } from './user-id';
 /** Node 20 has `String.prototype.isWellFormed` (ES2024); the project's `lib` is ES2022. */
 const isWellFormed = (value: string): boolean => (value as unknown as { isWellFormed(): boolean }).isWellFormed();
 /** C0 controls, DEL and C1 controls, by code unit. */
-const hasControl = (value: string): boolean => [...value].some((char) => char.charCodeAt(0) <= 0x1f || (char.charCodeAt(0) >= 0x7f && char.charCodeAt(0) <= 0x9f));
+const hasControl = (value: string): boolean =>
+  [...value].some((char) => char.charCodeAt(0) <= 0x1f || (char.charCodeAt(0) >= 0x7f && char.charCodeAt(0) <= 0x9f));
 
 /** Any UTF-16 unit, so lone and paired surrogates both occur. */
 const anyUnit = fc.integer({ min: 0, max: 0xffff }).map((code) => String.fromCharCode(code));

@@ -47,9 +47,7 @@ export type LogLevel = 'error' | 'warn' | 'log' | 'debug' | 'verbose';
 export type LogFormat = 'json' | 'pretty';
 
 /** MySQL (`DATABASE_URL`) or the embedded SQLite file (`SQLITE_PATH`). */
-export type DatabaseConfig =
-  | { readonly kind: 'mysql'; readonly url: string }
-  | { readonly kind: 'sqlite'; readonly path: string };
+export type DatabaseConfig = { readonly kind: 'mysql'; readonly url: string } | { readonly kind: 'sqlite'; readonly path: string };
 
 export interface RedisConfig {
   /** `REDIS_URL`, e.g. `redis://host:6379/0`. */

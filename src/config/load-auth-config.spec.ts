@@ -106,7 +106,10 @@ describe('loadConfig: identity', () => {
 
   describe('JWT_PREVIOUS_SECRETS', () => {
     it('splits a comma-separated list and trims each secret', () => {
-      expect(loadConfig({ JWT_SECRET: SECRET, JWT_PREVIOUS_SECRETS: ` ${OLD_SECRET} ,${SECRET}-older` }).auth.previousSecrets).toEqual([OLD_SECRET, `${SECRET}-older`]);
+      expect(loadConfig({ JWT_SECRET: SECRET, JWT_PREVIOUS_SECRETS: ` ${OLD_SECRET} ,${SECRET}-older` }).auth.previousSecrets).toEqual([
+        OLD_SECRET,
+        `${SECRET}-older`,
+      ]);
     });
 
     it('refuses a secret shorter than 32 characters without echoing any of them', () => {

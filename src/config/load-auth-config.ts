@@ -76,9 +76,7 @@ function parsePublicKey(value: string): KeyObject {
   const { asymmetricKeyType: type, asymmetricKeyDetails: details } = key;
   const supported =
     // An RSA-PSS-only key (type rsa-pss) is not one: jose does not import it; PS256 works with a plain RSA key.
-    (type === 'rsa' && (details?.modulusLength ?? 0) >= 2048) ||
-    (type === 'ec' && details?.namedCurve === 'prime256v1') ||
-    type === 'ed25519';
+    (type === 'rsa' && (details?.modulusLength ?? 0) >= 2048) || (type === 'ec' && details?.namedCurve === 'prime256v1') || type === 'ed25519';
   if (!supported) {
     throw new ConfigError(`JWT_PUBLIC_KEY must be an RSA (2048 bits or more), EC P-256 or Ed25519 public key; it is ${describe(key)}`);
   }

@@ -90,7 +90,14 @@ describe('loadConfig', () => {
   });
 
   it('converts integer variables to numbers', () => {
-    const config = loadConfig({ PORT: '0', WS_HEARTBEAT_MS: '1000', WS_MAX_BUFFERED_BYTES: '65536', BODY_LIMIT_BYTES: '1024', MAX_SOCKETS_PER_USER: '3', WS_UPGRADES_PER_MINUTE: '60' });
+    const config = loadConfig({
+      PORT: '0',
+      WS_HEARTBEAT_MS: '1000',
+      WS_MAX_BUFFERED_BYTES: '65536',
+      BODY_LIMIT_BYTES: '1024',
+      MAX_SOCKETS_PER_USER: '3',
+      WS_UPGRADES_PER_MINUTE: '60',
+    });
     expect(config.realtime.maxSocketsPerUser).toBe(3);
     expect(config.realtime.upgradesPerMinute).toBe(60);
     expect(config.port).toBe(0);
@@ -272,7 +279,23 @@ describe('.env.example', () => {
   });
 
   it('writes the same defaults as DEFAULTS', () => {
-    const documented = ['PORT', 'HOST', 'SQLITE_PATH', 'REDIS_PREFIX', 'WS_HEARTBEAT_MS', 'WS_MAX_BUFFERED_BYTES', 'BODY_LIMIT_BYTES', 'RATE_LIMIT_PER_MINUTE', 'LOG_LEVEL', 'HERALD_WORKERS', 'MAX_SOCKETS_PER_USER', 'WS_UPGRADES_PER_MINUTE', 'ROOM_PRESENCE_TTL_MS', 'JWT_ROLES_CLAIM', 'JWT_CLOCK_TOLERANCE_S'] as const;
+    const documented = [
+      'PORT',
+      'HOST',
+      'SQLITE_PATH',
+      'REDIS_PREFIX',
+      'WS_HEARTBEAT_MS',
+      'WS_MAX_BUFFERED_BYTES',
+      'BODY_LIMIT_BYTES',
+      'RATE_LIMIT_PER_MINUTE',
+      'LOG_LEVEL',
+      'HERALD_WORKERS',
+      'MAX_SOCKETS_PER_USER',
+      'WS_UPGRADES_PER_MINUTE',
+      'ROOM_PRESENCE_TTL_MS',
+      'JWT_ROLES_CLAIM',
+      'JWT_CLOCK_TOLERANCE_S',
+    ] as const;
     expect(Object.keys(DEFAULTS).sort()).toEqual([...documented].sort());
     for (const key of documented) {
       expect({ key, value: values.get(key) }).toEqual({ key, value: String(DEFAULTS[key]) });

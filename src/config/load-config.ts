@@ -71,9 +71,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HeraldConfig {
     nodeEnv: vars.NODE_ENV ?? 'development',
     port: vars.PORT ?? DEFAULTS.PORT,
     host: vars.HOST ?? DEFAULTS.HOST,
-    database: vars.DATABASE_URL
-      ? { kind: 'mysql', url: vars.DATABASE_URL }
-      : { kind: 'sqlite', path: vars.SQLITE_PATH ?? DEFAULTS.SQLITE_PATH },
+    database: vars.DATABASE_URL ? { kind: 'mysql', url: vars.DATABASE_URL } : { kind: 'sqlite', path: vars.SQLITE_PATH ?? DEFAULTS.SQLITE_PATH },
     redis: vars.REDIS_URL ? { url: vars.REDIS_URL, prefix: vars.REDIS_PREFIX ?? DEFAULTS.REDIS_PREFIX } : null,
     auth,
     realtime: {
@@ -96,17 +94,43 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HeraldConfig {
 /** Names of every variable `loadConfig()` reads, in declaration order. */
 export function environmentKeys(): string[] {
   return [
-    'NODE_ENV', 'PORT', 'HOST', 'DATABASE_URL', 'SQLITE_PATH', 'REDIS_URL', 'REDIS_PREFIX',
-    'JWT_SECRET', 'JWT_PREVIOUS_SECRETS', 'JWT_JWKS_URL', 'JWT_PUBLIC_KEY', 'JWT_ROLES_CLAIM', 'JWT_CLOCK_TOLERANCE_S',
-    'JWT_ISSUER', 'JWT_AUDIENCE', 'ALLOWED_ORIGINS', 'AUTH_DEV_TOKENS',
-    'WS_HEARTBEAT_MS', 'WS_MAX_BUFFERED_BYTES', 'BODY_LIMIT_BYTES', 'RATE_LIMIT_PER_MINUTE', 'LOG_LEVEL',
-    'LOG_FORMAT', 'METRICS_TOKEN', 'HERALD_WORKERS', 'MAX_SOCKETS_PER_USER', 'WS_UPGRADES_PER_MINUTE', 'ROOM_PRESENCE_TTL_MS',
+    'NODE_ENV',
+    'PORT',
+    'HOST',
+    'DATABASE_URL',
+    'SQLITE_PATH',
+    'REDIS_URL',
+    'REDIS_PREFIX',
+    'JWT_SECRET',
+    'JWT_PREVIOUS_SECRETS',
+    'JWT_JWKS_URL',
+    'JWT_PUBLIC_KEY',
+    'JWT_ROLES_CLAIM',
+    'JWT_CLOCK_TOLERANCE_S',
+    'JWT_ISSUER',
+    'JWT_AUDIENCE',
+    'ALLOWED_ORIGINS',
+    'AUTH_DEV_TOKENS',
+    'WS_HEARTBEAT_MS',
+    'WS_MAX_BUFFERED_BYTES',
+    'BODY_LIMIT_BYTES',
+    'RATE_LIMIT_PER_MINUTE',
+    'LOG_LEVEL',
+    'LOG_FORMAT',
+    'METRICS_TOKEN',
+    'HERALD_WORKERS',
+    'MAX_SOCKETS_PER_USER',
+    'WS_UPGRADES_PER_MINUTE',
+    'ROOM_PRESENCE_TTL_MS',
   ];
 }
 
 function parseOrigins(value: string | undefined): readonly string[] | null {
   if (value === undefined) return null;
-  const origins = value.split(',').map((origin) => origin.trim()).filter((origin) => origin.length > 0);
+  const origins = value
+    .split(',')
+    .map((origin) => origin.trim())
+    .filter((origin) => origin.length > 0);
   for (const origin of origins) {
     let parsed: URL;
     try {

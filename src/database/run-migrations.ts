@@ -14,7 +14,9 @@ export async function runMigrations(dataSource: DataSource): Promise<Migration[]
   await assertConsecutiveAutoIncrement(dataSource);
   const queryRunner = dataSource.createQueryRunner();
   try {
-    const [row] = (await queryRunner.query('SELECT GET_LOCK(?, ?) AS acquired', [LOCK_NAME, LOCK_TIMEOUT_SECONDS])) as Array<{ acquired: number | string | null }>;
+    const [row] = (await queryRunner.query('SELECT GET_LOCK(?, ?) AS acquired', [LOCK_NAME, LOCK_TIMEOUT_SECONDS])) as Array<{
+      acquired: number | string | null;
+    }>;
     if (Number(row?.acquired) !== 1) throw new Error(`could not take the ${LOCK_NAME} lock within ${LOCK_TIMEOUT_SECONDS}s`);
     try {
       return await dataSource.runMigrations({ transaction: 'each' });

@@ -36,9 +36,6 @@ export class HealthController {
   @ApiOkResponse({ type: HealthReportDto })
   @ApiServiceUnavailableResponse({ type: HealthReportDto, description: 'a dependency does not answer; `error` names it' })
   ready(): Promise<HealthCheckResult> {
-    return this.health.check([
-      () => this.database.pingCheck('database', { timeout: DATABASE_TIMEOUT_MS }),
-      () => this.broadcaster.check('broadcaster'),
-    ]);
+    return this.health.check([() => this.database.pingCheck('database', { timeout: DATABASE_TIMEOUT_MS }), () => this.broadcaster.check('broadcaster')]);
   }
 }

@@ -23,11 +23,14 @@ export function redactUrl(url: string): string {
   const fragment = hash === -1 ? '' : `#${REDACTED}`;
   const query = target.indexOf('?');
   if (query === -1) return target + fragment;
-  const parts = target.slice(query + 1).split('&').map((part) => {
-    const equals = part.indexOf('=');
-    const name = equals === -1 ? part : part.slice(0, equals);
-    return isSecretParam(name) ? `${name}=${REDACTED}` : part;
-  });
+  const parts = target
+    .slice(query + 1)
+    .split('&')
+    .map((part) => {
+      const equals = part.indexOf('=');
+      const name = equals === -1 ? part : part.slice(0, equals);
+      return isSecretParam(name) ? `${name}=${REDACTED}` : part;
+    });
   return `${target.slice(0, query + 1)}${parts.join('&')}${fragment}`;
 }
 

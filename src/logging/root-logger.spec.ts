@@ -37,7 +37,12 @@ describe('createRootLogger', () => {
   it('writes one JSON object per line with the level name and an ISO time', () => {
     const { stream, lines } = capture();
     createRootLogger({ logLevel: 'log', logFormat: 'json' }, stream).info({ reqId: 'r1' }, 'hello');
-    expect(JSON.parse(lines()[0])).toMatchObject({ level: 'info', time: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/), reqId: 'r1', msg: 'hello' });
+    expect(JSON.parse(lines()[0])).toMatchObject({
+      level: 'info',
+      time: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/),
+      reqId: 'r1',
+      msg: 'hello',
+    });
   });
 
   it('serializes any request it is given without its credentials', () => {
@@ -51,6 +56,10 @@ describe('createRootLogger', () => {
     createRootLogger({ logLevel: 'log', logFormat: 'json' }, stream).info({ req: request }, 'upgrade');
     const line = lines()[0];
     expect(line).not.toMatch(/secret|other|s3cr3t/);
-    expect(JSON.parse(line).req).toMatchObject({ method: 'GET', url: '/ws?access_token=[Redacted]&since=4', headers: { authorization: '[Redacted]', host: 'herald' } });
+    expect(JSON.parse(line).req).toMatchObject({
+      method: 'GET',
+      url: '/ws?access_token=[Redacted]&since=4',
+      headers: { authorization: '[Redacted]', host: 'herald' },
+    });
   });
 });

@@ -40,7 +40,13 @@ describe('storedAtOf', () => {
 describe('BatchedDeliveryMeter', () => {
   function meter(now = STORED_AT + 250) {
     const observed: number[] = [];
-    return { observed, meter: new BatchedDeliveryMeter((seconds) => observed.push(seconds), () => now) };
+    return {
+      observed,
+      meter: new BatchedDeliveryMeter(
+        (seconds) => observed.push(seconds),
+        () => now,
+      ),
+    };
   }
 
   it('counts every socket write and hands the count over once', () => {

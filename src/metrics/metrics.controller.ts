@@ -24,7 +24,10 @@ export class MetricsController {
   @UseGuards(MetricsTokenGuard)
   @Header('Content-Type', Registry.PROMETHEUS_CONTENT_TYPE)
   @Header('Cache-Control', 'no-store')
-  @ApiOperation({ summary: 'Prometheus metrics of this instance', description: 'Needs `Authorization: Bearer <METRICS_TOKEN>` when `METRICS_TOKEN` is set (docs/operations.md).' })
+  @ApiOperation({
+    summary: 'Prometheus metrics of this instance',
+    description: 'Needs `Authorization: Bearer <METRICS_TOKEN>` when `METRICS_TOKEN` is set (docs/operations.md).',
+  })
   @ApiProduces(Registry.PROMETHEUS_CONTENT_TYPE)
   @ApiOkResponse({ description: 'Prometheus text exposition format 0.0.4', content: { [Registry.PROMETHEUS_CONTENT_TYPE]: { schema: { type: 'string' } } } })
   @ApiErrorResponses(401)

@@ -42,7 +42,13 @@ export class NotificationReplay {
     const rows = await this.store.between(userId, since, upTo, limit + 1);
     if (rows.length <= limit) return { items: rows.map(({ row, readAt }) => toNotificationView(row, readAt)), truncated: false };
     const newest = await this.store.feed(userId, NEWEST_PAGE, (BigInt(upTo) + 1n).toString(), false);
-    return { items: newest.slice(0, NEWEST_PAGE).map(({ row, readAt }) => toNotificationView(row, readAt)).reverse(), truncated: true };
+    return {
+      items: newest
+        .slice(0, NEWEST_PAGE)
+        .map(({ row, readAt }) => toNotificationView(row, readAt))
+        .reverse(),
+      truncated: true,
+    };
   }
 
   /** The newest notification id the relay has published (see `OutboxStore.position`). */

@@ -100,17 +100,14 @@ export class NotificationStore {
     }
     if (unreadOnly) {
       targeted.andWhere('n.read_at IS NULL');
-      broadcasts.andWhere(
-        'NOT EXISTS (SELECT 1 FROM broadcast_reads br WHERE br.notification_id = n.id AND br.user_id = :userId)',
-        { userId },
-      );
+      broadcasts.andWhere('NOT EXISTS (SELECT 1 FROM broadcast_reads br WHERE br.notification_id = n.id AND br.user_id = :userId)', { userId });
     }
     const [own, shared] = await Promise.all([targeted.getMany(), broadcasts.getMany()]);
-    const readAt = await this.broadcastReadTimes(userId, shared.map((row) => row.id));
-    return [
-      ...own.map((row) => ({ row, readAt: row.readAt })),
-      ...shared.map((row) => ({ row, readAt: readAt.get(row.id) ?? null })),
-    ]
+    const readAt = await this.broadcastReadTimes(
+      userId,
+      shared.map((row) => row.id),
+    );
+    return [...own.map((row) => ({ row, readAt: row.readAt })), ...shared.map((row) => ({ row, readAt: readAt.get(row.id) ?? null }))]
       .sort((a, b) => compareIdsDescending(a.row.id, b.row.id))
       .slice(0, limit + 1);
   }
@@ -131,11 +128,11 @@ export class NotificationStore {
         .limit(limit)
         .getMany();
     const [own, shared] = await Promise.all([scan(userId), scan(null)]);
-    const readAt = await this.broadcastReadTimes(userId, shared.map((row) => row.id));
-    return [
-      ...own.map((row) => ({ row, readAt: row.readAt })),
-      ...shared.map((row) => ({ row, readAt: readAt.get(row.id) ?? null })),
-    ]
+    const readAt = await this.broadcastReadTimes(
+      userId,
+      shared.map((row) => row.id),
+    );
+    return [...own.map((row) => ({ row, readAt: row.readAt })), ...shared.map((row) => ({ row, readAt: readAt.get(row.id) ?? null }))]
       .sort((a, b) => compareIds(a.row.id, b.row.id))
       .slice(0, limit);
   }
@@ -167,9 +164,7 @@ export class NotificationStore {
    */
   async markRead(manager: EntityManager, userId: string, row: Notification, at: Date): Promise<boolean> {
     if (row.recipient !== null) {
-      const result = await manager
-        .getRepository(Notification)
-        .update({ id: row.id, recipient: userId, readAt: IsNull() }, { readAt: at });
+      const result = await manager.getRepository(Notification).update({ id: row.id, recipient: userId, readAt: IsNull() }, { readAt: at });
       return (result.affected ?? 0) > 0;
     }
     const repository = manager.getRepository(BroadcastRead);
@@ -199,7 +194,6 @@ export class NotificationStore {
   private readAtColumn() {
     return this.dataSource.getMetadata(BroadcastRead).findColumnWithPropertyName('readAt')!;
   }
-
 }
 
 /** Orders decimal id strings newest first without losing BIGINT precision. */

@@ -6,12 +6,7 @@ import { Principal } from '../auth/principal';
 import { ApiErrorResponses } from '../common/error-response.dto';
 import { isRecordId } from '../common/record-id';
 import { BEARER_SCHEME } from '../openapi/openapi';
-import {
-  BroadcastNotificationDto,
-  CreateNotificationDto,
-  FeedQueryDto,
-  IDEMPOTENCY_KEY_PATTERN,
-} from './notifications.dto';
+import { BroadcastNotificationDto, CreateNotificationDto, FeedQueryDto, IDEMPOTENCY_KEY_PATTERN } from './notifications.dto';
 import { exactPayloadOf } from './exact-payload';
 import { FeedPageDto, NotificationIdDto, NotificationIdsDto, UnreadCountDto } from './notification-responses.dto';
 import { FeedPage } from './notification.view';
@@ -36,8 +31,15 @@ export class NotificationsController {
    */
   @Post()
   @Roles('service', 'admin')
-  @ApiOperation({ summary: 'Notify users', description: 'Roles `service` or `admin`. Stores one notification per recipient, then delivers each to its open sockets.' })
-  @ApiHeader({ name: 'Idempotency-Key', required: false, description: '1-255 visible ASCII characters; a repeat within 24 h returns the same ids with `Idempotent-Replayed: true`' })
+  @ApiOperation({
+    summary: 'Notify users',
+    description: 'Roles `service` or `admin`. Stores one notification per recipient, then delivers each to its open sockets.',
+  })
+  @ApiHeader({
+    name: 'Idempotency-Key',
+    required: false,
+    description: '1-255 visible ASCII characters; a repeat within 24 h returns the same ids with `Idempotent-Replayed: true`',
+  })
   @ApiCreatedResponse({ type: NotificationIdsDto })
   @ApiErrorResponses(400, 403, 413, 422)
   async create(

@@ -49,12 +49,20 @@ export class NotificationContentDto {
 
   /** Who caused it (a user id or service name), a user id (`isUserId`); null or absent for none. */
   @ApiPropertyOptional({ type: String, nullable: true, minLength: 1, maxLength: 128, example: 'bob' })
-  @IsOptional() @IsUserId()
+  @IsOptional()
+  @IsUserId()
   actor?: string | null;
 
   /** Any JSON object, at most 16 KiB as JSON; defaults to `{}`. */
-  @ApiPropertyOptional({ type: 'object', additionalProperties: true, description: 'any JSON object, at most 16 KiB as JSON; default `{}`', example: { post: 7 } })
-  @IsOptional() @IsObject() @JsonSizeAtMost(MAX_PAYLOAD_BYTES)
+  @ApiPropertyOptional({
+    type: 'object',
+    additionalProperties: true,
+    description: 'any JSON object, at most 16 KiB as JSON; default `{}`',
+    example: { post: 7 },
+  })
+  @IsOptional()
+  @IsObject()
+  @JsonSizeAtMost(MAX_PAYLOAD_BYTES)
   payload?: Record<string, unknown>;
 }
 
@@ -62,7 +70,10 @@ export class NotificationContentDto {
 export class CreateNotificationDto extends NotificationContentDto {
   /** User ids (`sub`, `isUserId`), 1-10,000, unique. One notification is stored per recipient. */
   @ApiProperty({ type: [String], minItems: 1, maxItems: MAX_RECIPIENTS, uniqueItems: true, example: ['alice', 'bob'] })
-  @IsArray() @ArrayMinSize(1) @ArrayMaxSize(MAX_RECIPIENTS) @ArrayUnique()
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(MAX_RECIPIENTS)
+  @ArrayUnique()
   @IsUserId({ each: true })
   recipients!: string[];
 }
@@ -74,7 +85,8 @@ export class BroadcastNotificationDto extends NotificationContentDto {}
 export class FeedQueryDto extends PageQueryDto {
   /** `true` for unread notifications only. */
   @ApiPropertyOptional({ type: Boolean, description: '`true` for unread notifications only' })
-  @IsOptional() @Transform(({ value }) => (value === 'true' ? true : value === 'false' ? false : value))
+  @IsOptional()
+  @Transform(({ value }) => (value === 'true' ? true : value === 'false' ? false : value))
   @IsBoolean()
   unread?: boolean;
 }

@@ -53,12 +53,7 @@ export class NotificationsService {
    * stores and delivers nothing.
    * @throws NotificationsError `idempotency_key_reused` for the same key with another body.
    */
-  async notifyUsers(
-    caller: string,
-    recipients: readonly string[],
-    input: NotificationInput,
-    idempotencyKey?: string,
-  ): Promise<NotifyResult> {
+  async notifyUsers(caller: string, recipients: readonly string[], input: NotificationInput, idempotencyKey?: string): Promise<NotifyResult> {
     const content = this.content(input);
     if (idempotencyKey === undefined) {
       const insert = (manager: EntityManager) => this.store.insertTargeted(manager, recipients, content);

@@ -25,11 +25,7 @@ export const GAP_GRACE_MS = 2_000;
 /** Retry delay once a gap's rows are known to have committed, in ms. */
 const GAP_RECHECK_MS = 1;
 
-type RunOutcome =
-  | { kind: 'idle' }
-  | { kind: 'more' }
-  | { kind: 'busy' }
-  | { kind: 'gap'; retryInMs: number };
+type RunOutcome = { kind: 'idle' } | { kind: 'more' } | { kind: 'busy' } | { kind: 'gap'; retryInMs: number };
 
 /**
  * The outbox relay: publishes stored notifications to their groups in id
@@ -201,6 +197,8 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
 
   /** Publishes the rows, one frame each, in id order; throws if any publish fails. */
   private async publish(rows: readonly Notification[]): Promise<void> {
-    await Promise.all(rows.map((row) => this.broadcaster.publish(row.recipient === null ? broadcastGroup() : userGroup(row.recipient), this.frames.encode(row))));
+    await Promise.all(
+      rows.map((row) => this.broadcaster.publish(row.recipient === null ? broadcastGroup() : userGroup(row.recipient), this.frames.encode(row))),
+    );
   }
 }

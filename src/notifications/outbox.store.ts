@@ -31,9 +31,7 @@ export class OutboxStore {
     @Inject(SQL_DIALECT) private readonly dialect: SqlDialect,
   ) {
     const metadata = dataSource.getMetadata(Notification);
-    this.columns = ['recipient', 'type', 'actor', 'payload', 'createdAt', 'readAt'].map(
-      (property) => metadata.findColumnWithPropertyName(property)!,
-    );
+    this.columns = ['recipient', 'type', 'actor', 'payload', 'createdAt', 'readAt'].map((property) => metadata.findColumnWithPropertyName(property)!);
   }
 
   /**
@@ -43,10 +41,9 @@ export class OutboxStore {
    * SQLite has one writer at a time, so there a plain read is the lock.
    */
   async lockCursor(manager: EntityManager): Promise<bigint | null> {
-    const rows = (await manager.query(
-      `SELECT position FROM outbox_cursors WHERE stream = ?${this.dialect.forUpdateSkipLocked}`,
-      [STREAM],
-    )) as Array<{ position: string | number }>;
+    const rows = (await manager.query(`SELECT position FROM outbox_cursors WHERE stream = ?${this.dialect.forUpdateSkipLocked}`, [STREAM])) as Array<{
+      position: string | number;
+    }>;
     return rows.length === 0 ? null : BigInt(rows[0].position);
   }
 
@@ -78,10 +75,9 @@ export class OutboxStore {
    * only the seven columns.
    */
   async rowsAfter(manager: EntityManager, after: bigint, limit: number): Promise<Notification[]> {
-    const raw = (await manager.query(`SELECT ${RELAY_COLUMNS} FROM notifications WHERE id > ? ORDER BY id LIMIT ?`, [
-      after.toString(),
-      limit,
-    ])) as Array<Record<string, unknown>>;
+    const raw = (await manager.query(`SELECT ${RELAY_COLUMNS} FROM notifications WHERE id > ? ORDER BY id LIMIT ?`, [after.toString(), limit])) as Array<
+      Record<string, unknown>
+    >;
     const driver = this.dataSource.driver;
     const [recipient, type, actor, payload, createdAt, readAt] = this.columns;
     return raw.map((values) =>
@@ -103,10 +99,10 @@ export class OutboxStore {
    * still inserting ids in that range to commit or roll back.
    */
   async anyStoredBetween(manager: EntityManager, after: bigint, before: bigint): Promise<boolean> {
-    const rows = (await manager.query(
-      `SELECT id FROM notifications WHERE id > ? AND id < ?${this.dialect.lockInShareMode}`,
-      [after.toString(), before.toString()],
-    )) as unknown[];
+    const rows = (await manager.query(`SELECT id FROM notifications WHERE id > ? AND id < ?${this.dialect.lockInShareMode}`, [
+      after.toString(),
+      before.toString(),
+    ])) as unknown[];
     return rows.length > 0;
   }
 }

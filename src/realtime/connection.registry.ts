@@ -18,7 +18,10 @@ export class ConnectionRegistry {
   /** Counts the notification frames this instance's connections write. */
   readonly deliveries: DeliveryMeter;
 
-  constructor(@Inject(GROUP_BROADCASTER) private readonly broadcaster: GroupBroadcaster, @Inject(HERALD_METRICS) metrics: HeraldMetrics) {
+  constructor(
+    @Inject(GROUP_BROADCASTER) private readonly broadcaster: GroupBroadcaster,
+    @Inject(HERALD_METRICS) metrics: HeraldMetrics,
+  ) {
     this.deliveries = metrics.deliveries;
     metrics.observeConnections(() => this.connections.size);
   }

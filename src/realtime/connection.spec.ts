@@ -35,7 +35,16 @@ describe('Connection.deliver', () => {
     const connection = new Connection(pair.socket, principal, cap, new HighWaterMark(), pair.request.socket);
     connection.stream.ready();
     const frames = Array.from({ length: 100 }, (_, i) =>
-      Buffer.from(encodeFrame(ServerEvent.Notification, { id: String(i + 1), type: 'burst', actor: null, payload: { text: 'x'.repeat(16 * 1024) }, createdAt: new Date(0).toISOString(), readAt: null })),
+      Buffer.from(
+        encodeFrame(ServerEvent.Notification, {
+          id: String(i + 1),
+          type: 'burst',
+          actor: null,
+          payload: { text: 'x'.repeat(16 * 1024) },
+          createdAt: new Date(0).toISOString(),
+          readAt: null,
+        }),
+      ),
     );
     const received: string[] = [];
     const all = new Promise<void>((resolve, reject) => {
@@ -54,7 +63,9 @@ describe('Connection.deliver', () => {
 
   it('tells its delivery meter of each notification frame it writes, and of nothing it drops', () => {
     const written: Buffer[] = [];
-    const connection = new Connection(pair.socket, principal, 1024 * 1024, new HighWaterMark(), pair.request.socket, { delivered: (frame) => written.push(frame) });
+    const connection = new Connection(pair.socket, principal, 1024 * 1024, new HighWaterMark(), pair.request.socket, {
+      delivered: (frame) => written.push(frame),
+    });
     const notification = (id: string) =>
       Buffer.from(encodeFrame(ServerEvent.Notification, { id, type: 't', actor: null, payload: {}, createdAt: new Date(0).toISOString(), readAt: null }));
     const [first, second] = [notification('1'), notification('2')];

@@ -69,8 +69,7 @@ export class HeraldWsAdapter extends WsAdapter {
               this.requests.upgrade(info.req, 101);
               return done(true);
             }
-            const headers: Record<string, string> =
-              decision.status === 401 ? { 'WWW-Authenticate': 'Bearer realm="herald", error="invalid_token"' } : {};
+            const headers: Record<string, string> = decision.status === 401 ? { 'WWW-Authenticate': 'Bearer realm="herald", error="invalid_token"' } : {};
             refuse(decision.status, STATUS_CODES[decision.status] ?? 'Refused', headers);
           },
           (error: unknown) => {
@@ -101,11 +100,7 @@ export class HeraldWsAdapter extends WsAdapter {
     return server;
   }
 
-  override bindMessageHandlers(
-    client: WebSocket,
-    handlers: MessageMappingProperties[],
-    transform: (data: unknown) => Observable<unknown>,
-  ): void {
+  override bindMessageHandlers(client: WebSocket, handlers: MessageMappingProperties[], transform: (data: unknown) => Observable<unknown>): void {
     const byEvent = new Map(handlers.map((handler) => [handler.message as string, handler]));
     client.on('message', (raw: RawData, isBinary: boolean) => {
       const frame = parseClientFrame(raw, isBinary);

@@ -127,10 +127,12 @@ describe('NotificationStream', () => {
     const order: string[] = [];
     let releaseFirst!: () => void;
     const firstRunning = new Promise<void>((running) => {
-      void subject.replay(() => {
-        running();
-        return new Promise<void>((resolve) => (releaseFirst = resolve));
-      }).then(() => order.push('first'));
+      void subject
+        .replay(() => {
+          running();
+          return new Promise<void>((resolve) => (releaseFirst = resolve));
+        })
+        .then(() => order.push('first'));
     });
     const second = subject.replay(async () => {
       order.push('second starts');

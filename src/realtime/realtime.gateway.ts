@@ -47,7 +47,8 @@ const SUBSCRIBE_TIMEOUT_MS = 5_000;
     whitelist: true,
     forbidNonWhitelisted: true,
     transform: true,
-    exceptionFactory: (errors) => new WsException({ code: ErrorCode.InvalidData, message: errors.flatMap((e) => Object.values(e.constraints ?? {})).join('; ') }),
+    exceptionFactory: (errors) =>
+      new WsException({ code: ErrorCode.InvalidData, message: errors.flatMap((e) => Object.values(e.constraints ?? {})).join('; ') }),
   }),
 )
 export class RealtimeGateway implements OnGatewayConnection, OnGatewayDisconnect {
@@ -69,7 +70,14 @@ export class RealtimeGateway implements OnGatewayConnection, OnGatewayDisconnect
       socket.close(CloseCode.PolicyViolation, 'unauthenticated');
       return;
     }
-    const connection = new Connection(socket, principal, this.config.realtime.maxBufferedBytes, this.registry.highWater, request.socket, this.registry.deliveries);
+    const connection = new Connection(
+      socket,
+      principal,
+      this.config.realtime.maxBufferedBytes,
+      this.registry.highWater,
+      request.socket,
+      this.registry.deliveries,
+    );
     this.registry.add(connection);
     this.heartbeat.watch(connection);
     try {

@@ -32,13 +32,19 @@ describe('TokenExpiry', () => {
     jest.advanceTimersByTime(1);
     expect(events).toEqual([['warn', 3540, T0 + 3600]]);
     jest.advanceTimersByTime(60_000);
-    expect(events).toEqual([['warn', 3540, T0 + 3600], ['expire', 3600]]);
+    expect(events).toEqual([
+      ['warn', 3540, T0 + 3600],
+      ['expire', 3600],
+    ]);
   });
 
   it('warns a third of the lifetime before exp when that is shorter than 60 s', () => {
     const { events } = started(T0, T0 + 90);
     jest.advanceTimersByTime(90_000);
-    expect(events).toEqual([['warn', 60, T0 + 90], ['expire', 90]]);
+    expect(events).toEqual([
+      ['warn', 60, T0 + 90],
+      ['expire', 90],
+    ]);
   });
 
   it('measures the lifetime from iat, not from when the socket connected', () => {
@@ -51,7 +57,10 @@ describe('TokenExpiry', () => {
   it('measures the lifetime from now when the token has no iat', () => {
     const { events } = started(null, T0 + 30);
     jest.advanceTimersByTime(30_000);
-    expect(events).toEqual([['warn', 20, T0 + 30], ['expire', 30]]);
+    expect(events).toEqual([
+      ['warn', 20, T0 + 30],
+      ['expire', 30],
+    ]);
   });
 
   it('reports expired from exp on', () => {
@@ -68,14 +77,21 @@ describe('TokenExpiry', () => {
     expiry.extend(principal(T0 + 60, T0 + 60 + 3600));
     expect(expiry.expiresAt).toBe(T0 + 3660);
     jest.advanceTimersByTime(3600_000);
-    expect(events).toEqual([['warn', 60, T0 + 90], ['warn', 3600, T0 + 3660], ['expire', 3660]]);
+    expect(events).toEqual([
+      ['warn', 60, T0 + 90],
+      ['warn', 3600, T0 + 3660],
+      ['expire', 3660],
+    ]);
   });
 
   it('moves the expiry earlier too when the fresh token expires sooner', () => {
     const { expiry, events } = started(T0, T0 + 3600);
     expiry.extend(principal(T0, T0 + 30));
     jest.advanceTimersByTime(3600_000);
-    expect(events).toEqual([['warn', 20, T0 + 30], ['expire', 30]]);
+    expect(events).toEqual([
+      ['warn', 20, T0 + 30],
+      ['expire', 30],
+    ]);
   });
 
   it('does nothing before start, and nothing after dispose', () => {
@@ -95,6 +111,9 @@ describe('TokenExpiry', () => {
     jest.advanceTimersByTime((40 * 86_400 - 61) * 1000);
     expect(events).toEqual([]);
     jest.advanceTimersByTime(61_000);
-    expect(events).toEqual([['warn', 40 * 86_400 - 60, exp], ['expire', 40 * 86_400]]);
+    expect(events).toEqual([
+      ['warn', 40 * 86_400 - 60, exp],
+      ['expire', 40 * 86_400],
+    ]);
   });
 });

@@ -55,7 +55,10 @@ describe('UpgradeAuthenticator', () => {
       });
 
       it('refuses an unlisted origin with 403', async () => {
-        await expect(allowList.decide(upgrade(`/ws?access_token=${token}`, { origin: 'https://evil.example.com' }))).resolves.toMatchObject({ ok: false, status: 403 });
+        await expect(allowList.decide(upgrade(`/ws?access_token=${token}`, { origin: 'https://evil.example.com' }))).resolves.toMatchObject({
+          ok: false,
+          status: 403,
+        });
       });
 
       it('still accepts a request with no Origin', async () => {

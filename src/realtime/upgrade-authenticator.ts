@@ -7,9 +7,7 @@ import { isRecordCursor } from '../common/record-id';
 import { ACCESS_TOKEN_PARAM, RESUME_PARAM } from './protocol';
 
 /** Outcome of checking an upgrade request. */
-export type UpgradeDecision =
-  | { ok: true; principal: Principal }
-  | { ok: false; status: 400 | 401 | 403; reason: string };
+export type UpgradeDecision = { ok: true; principal: Principal } | { ok: false; status: 400 | 401 | 403; reason: string };
 
 const principals = new WeakMap<IncomingMessage, Principal>();
 const resumeCursors = new WeakMap<IncomingMessage, string>();

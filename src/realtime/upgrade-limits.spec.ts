@@ -19,7 +19,7 @@ function limitsAt(perMinute: number, maxSocketsPerUser = 20): { limits: UpgradeL
 }
 
 describe('UpgradeLimits.takeUpgrade', () => {
-  it('allows a burst of a minute\'s allowance, then refuses with the seconds until the next one', () => {
+  it("allows a burst of a minute's allowance, then refuses with the seconds until the next one", () => {
     const { limits, clock } = limitsAt(6);
     for (let i = 0; i < 6; i++) expect(limits.takeUpgrade('203.0.113.7')).toBe(0);
     expect(limits.takeUpgrade('203.0.113.7')).toBe(10);
@@ -67,18 +67,22 @@ describe('UpgradeLimits.takeUpgrade', () => {
     );
   });
 
-  it('keeps addresses apart: another address\'s attempts never change one\'s answers', () => {
+  it("keeps addresses apart: another address's attempts never change one's answers", () => {
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: 20 }), fc.array(fc.tuple(fc.boolean(), fc.integer({ min: 0, max: 4_000 })), { maxLength: 200 }), (perMinute, steps) => {
-        const alone = limitsAt(perMinute);
-        const shared = limitsAt(perMinute);
-        for (const [other, gap] of steps) {
-          alone.clock.now += gap;
-          shared.clock.now += gap;
-          if (other) shared.limits.takeUpgrade('192.0.2.99');
-          expect(shared.limits.takeUpgrade('192.0.2.1')).toBe(alone.limits.takeUpgrade('192.0.2.1'));
-        }
-      }),
+      fc.property(
+        fc.integer({ min: 1, max: 20 }),
+        fc.array(fc.tuple(fc.boolean(), fc.integer({ min: 0, max: 4_000 })), { maxLength: 200 }),
+        (perMinute, steps) => {
+          const alone = limitsAt(perMinute);
+          const shared = limitsAt(perMinute);
+          for (const [other, gap] of steps) {
+            alone.clock.now += gap;
+            shared.clock.now += gap;
+            if (other) shared.limits.takeUpgrade('192.0.2.99');
+            expect(shared.limits.takeUpgrade('192.0.2.1')).toBe(alone.limits.takeUpgrade('192.0.2.1'));
+          }
+        },
+      ),
       { numRuns: 200 },
     );
   });
@@ -121,7 +125,7 @@ describe('addressKey', () => {
 });
 
 describe('UpgradeLimits.acquireSocket', () => {
-  it('admits a user\'s sockets up to the limit and one more each time one closes', () => {
+  it("admits a user's sockets up to the limit and one more each time one closes", () => {
     const { limits } = limitsAt(600, 2);
     const [a, b, c] = [transport(), transport(), transport()];
     expect(limits.acquireSocket('alice', a)).toBe(true);
@@ -143,21 +147,28 @@ describe('UpgradeLimits.acquireSocket', () => {
 
   it('never holds more than the limit open, whatever the order of opens and closes', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: 5 }), fc.array(fc.tuple(fc.constantFrom('alice', 'bob'), fc.boolean(), fc.nat()), { maxLength: 100 }), (max, steps) => {
-        const { limits } = limitsAt(600, max);
-        const open = new Map<string, Array<ReturnType<typeof transport>>>([['alice', []], ['bob', []]]);
-        for (const [user, opening, pick] of steps) {
-          const sockets = open.get(user)!;
-          if (opening) {
-            const socket = transport();
-            const admitted = limits.acquireSocket(user, socket);
-            expect(admitted).toBe(sockets.length < max);
-            if (admitted) sockets.push(socket);
-          } else if (sockets.length > 0) {
-            sockets.splice(pick % sockets.length, 1)[0].gone();
+      fc.property(
+        fc.integer({ min: 1, max: 5 }),
+        fc.array(fc.tuple(fc.constantFrom('alice', 'bob'), fc.boolean(), fc.nat()), { maxLength: 100 }),
+        (max, steps) => {
+          const { limits } = limitsAt(600, max);
+          const open = new Map<string, Array<ReturnType<typeof transport>>>([
+            ['alice', []],
+            ['bob', []],
+          ]);
+          for (const [user, opening, pick] of steps) {
+            const sockets = open.get(user)!;
+            if (opening) {
+              const socket = transport();
+              const admitted = limits.acquireSocket(user, socket);
+              expect(admitted).toBe(sockets.length < max);
+              if (admitted) sockets.push(socket);
+            } else if (sockets.length > 0) {
+              sockets.splice(pick % sockets.length, 1)[0].gone();
+            }
           }
-        }
-      }),
+        },
+      ),
     );
   });
 });

@@ -21,12 +21,7 @@ export class RoomMessageStore {
 
   /** Up to `limit` messages of a room with ids below `before`, newest first (a range scan on (room, id)). */
   page(room: string, limit: number, before: string | null): Promise<RoomMessage[]> {
-    const query = this.dataSource
-      .getRepository(RoomMessage)
-      .createQueryBuilder('m')
-      .where('m.room = :room', { room })
-      .orderBy('m.id', 'DESC')
-      .limit(limit);
+    const query = this.dataSource.getRepository(RoomMessage).createQueryBuilder('m').where('m.room = :room', { room }).orderBy('m.id', 'DESC').limit(limit);
     if (before !== null) query.andWhere('m.id < :before', { before });
     return query.getMany();
   }

@@ -12,13 +12,17 @@ const ROOM_MESSAGE = { message: 'room must match ^[A-Za-z0-9_.-]{1,64}$' };
 const IsWellFormedText = (): PropertyDecorator =>
   ValidateBy({
     name: 'isWellFormedText',
-    validator: { validate: (value: unknown) => typeof value === 'string' && !/\p{Cs}/u.test(value), defaultMessage: () => '$property must be well-formed Unicode (no lone surrogates)' },
+    validator: {
+      validate: (value: unknown) => typeof value === 'string' && !/\p{Cs}/u.test(value),
+      defaultMessage: () => '$property must be well-formed Unicode (no lone surrogates)',
+    },
   });
 
 /** `data` of `room.join` and `room.leave`. */
 export class RoomRefDto {
   /** Room name, `^[A-Za-z0-9_.-]{1,64}$`. */
-  @IsString(ROOM_MESSAGE) @Matches(ROOM_NAME_PATTERN, ROOM_MESSAGE)
+  @IsString(ROOM_MESSAGE)
+  @Matches(ROOM_NAME_PATTERN, ROOM_MESSAGE)
   room!: string;
 }
 
@@ -26,7 +30,9 @@ export class RoomRefDto {
 export class PostRoomMessageDto {
   /** 1-4,000 characters of well-formed Unicode, stored and shown as plain text. */
   @ApiProperty({ minLength: 1, maxLength: MAX_ROOM_TEXT, example: 'hello' })
-  @IsString() @Length(1, MAX_ROOM_TEXT) @IsWellFormedText()
+  @IsString()
+  @Length(1, MAX_ROOM_TEXT)
+  @IsWellFormedText()
   text!: string;
 }
 
@@ -34,7 +40,9 @@ export class PostRoomMessageDto {
 export class RoomSendDto extends RoomRefDto {
   /** 1-4,000 characters of well-formed Unicode, stored and shown as plain text. */
   @ApiProperty({ minLength: 1, maxLength: MAX_ROOM_TEXT, example: 'hello' })
-  @IsString() @Length(1, MAX_ROOM_TEXT) @IsWellFormedText()
+  @IsString()
+  @Length(1, MAX_ROOM_TEXT)
+  @IsWellFormedText()
   text!: string;
 }
 

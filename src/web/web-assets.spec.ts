@@ -11,7 +11,7 @@ describe('webPublicDir', () => {
     expect(existsSync(join(webPublicDir(__dirname), 'index.html'))).toBe(true);
   });
 
-  it('finds the package\'s src/web/public from compiled code in dist/src/web, where tsc copied no assets', () => {
+  it("finds the package's src/web/public from compiled code in dist/src/web, where tsc copied no assets", () => {
     expect(webPublicDir(join(PACKAGE_ROOT, 'dist', 'src', 'web'))).toBe(join(PACKAGE_ROOT, 'src', 'web', 'public'));
   });
 });
@@ -19,21 +19,23 @@ describe('webPublicDir', () => {
 describe('securityHeaders', () => {
   it('allows scripts, styles and connections only from this origin and its WebSocket', () => {
     const csp = securityHeaders('herald.example:8443')['Content-Security-Policy'];
-    expect(csp.split('; ')).toEqual(expect.arrayContaining([
-      "default-src 'none'",
-      "script-src 'self'",
-      "style-src 'self'",
-      "connect-src 'self' ws://herald.example:8443 wss://herald.example:8443",
-      "frame-ancestors 'none'",
-    ]));
+    expect(csp.split('; ')).toEqual(
+      expect.arrayContaining([
+        "default-src 'none'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "connect-src 'self' ws://herald.example:8443 wss://herald.example:8443",
+        "frame-ancestors 'none'",
+      ]),
+    );
     expect(csp).not.toMatch(/unsafe/);
   });
 
   it.each([
-    ['a Host that could inject a source', "evil.example; script-src *"],
+    ['a Host that could inject a source', 'evil.example; script-src *'],
     ['a Host with a scheme', 'http://evil.example'],
     ['no Host', undefined],
-  ])('falls back to connect-src \'self\' for %s', (_, host) => {
+  ])("falls back to connect-src 'self' for %s", (_, host) => {
     expect(securityHeaders(host)['Content-Security-Policy']).toContain("connect-src 'self'; ");
   });
 

@@ -64,7 +64,7 @@ describe('web client: admin', () => {
     expect([...admin.errors, ...inbox.errors]).toEqual([]);
   });
 
-  it('shows the server\'s refusal of an admin\'s invalid request, and a payload that is not JSON before sending', async () => {
+  it("shows the server's refusal of an admin's invalid request, and a payload that is not JSON before sending", async () => {
     const { page } = await openPage(await newContext(), withToken(web.app.baseUrl, '/admin/', adminToken(unique('root'))));
     const targeted = page.locator('#targeted-form');
     const recipient = unique('twice');

@@ -16,7 +16,15 @@ export function launchChromium(): Promise<Browser> {
   return chromium.launch({
     executablePath: CHROMIUM_PATH,
     headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   });
 }
 
@@ -97,7 +105,11 @@ export function withToken(base: string, path: string, token: string): string {
  */
 export async function freshUser(app: TestApp, label: string): Promise<string> {
   const user = unique(label);
-  await app.http().post('/notifications/read-all').set('authorization', `Bearer ${userToken(user)}`).expect(204);
+  await app
+    .http()
+    .post('/notifications/read-all')
+    .set('authorization', `Bearer ${userToken(user)}`)
+    .expect(204);
   return user;
 }
 
@@ -122,7 +134,10 @@ export class TcpRelay {
     server.on('connection', (client) => {
       if (this.refusing) return client.destroy();
       const upstream = connect(this.targetPort, '127.0.0.1');
-      for (const [from, to] of [[client, upstream], [upstream, client]] as const) {
+      for (const [from, to] of [
+        [client, upstream],
+        [upstream, client],
+      ] as const) {
         this.connections.add(from);
         from.pipe(to);
         from.on('error', () => to.destroy());

@@ -33,7 +33,11 @@ async function seedInbox(app: TestApp, user: string): Promise<void> {
     app.http().post(path).set('authorization', `Bearer ${bearer}`).send(body).expect(201);
   await post('/notifications', { recipients: [user], type: 'invoice.paid', actor: 'billing', payload: { text: 'Invoice INV-7 was paid: 120.00 EUR' } });
   await post('/notifications', { recipients: [user], type: 'comment.created', actor: 'bob', payload: { text: 'Looks good to me, ship it!' } });
-  await post('/notifications/broadcast', { type: 'maintenance', actor: 'ops', payload: { text: 'Planned maintenance tonight 22:00-22:15 UTC' } }, adminToken('ops'));
+  await post(
+    '/notifications/broadcast',
+    { type: 'maintenance', actor: 'ops', payload: { text: 'Planned maintenance tonight 22:00-22:15 UTC' } },
+    adminToken('ops'),
+  );
   await post('/notifications', { recipients: [user], type: 'build.failed', actor: 'ci', payload: { pipeline: 'web', branch: 'main', run: 4412 } });
   await post('/notifications', { recipients: [user], type: 'mention', actor: 'carol', payload: { text: '@alice can you review the rollout plan?' } });
 }
@@ -44,7 +48,10 @@ async function main(): Promise<void> {
   try {
     await seedInbox(app, 'alice');
     const alice = userToken('alice');
-    for (const [suffix, viewport] of [['', DESKTOP], ['-phone', PHONE]] as const) {
+    for (const [suffix, viewport] of [
+      ['', DESKTOP],
+      ['-phone', PHONE],
+    ] as const) {
       const inbox = await open(browser, withToken(app.baseUrl, '/', alice), viewport);
       await waitForConnection(inbox, 'live');
       await inbox.locator('#feed .note').nth(4).waitFor();
@@ -52,7 +59,10 @@ async function main(): Promise<void> {
         await inbox.locator('#feed .note', { hasText: 'invoice.paid' }).locator('.mark-read').click();
         await inbox.locator('#feed .note[data-read="true"]', { hasText: 'invoice.paid' }).waitFor();
       }
-      await inbox.locator('#unread').filter({ hasText: /^[1-9]/ }).waitFor();
+      await inbox
+        .locator('#unread')
+        .filter({ hasText: /^[1-9]/ })
+        .waitFor();
       await shoot(inbox, `inbox${suffix}`);
       await inbox.context().close();
     }
@@ -76,7 +86,10 @@ async function main(): Promise<void> {
     };
     await say(people[0], 'Morning! Is the deploy still on for today?');
     await say(people[1], 'Yes, after the maintenance window.');
-    for (const [suffix, viewport] of [['', DESKTOP], ['-phone', PHONE]] as const) {
+    for (const [suffix, viewport] of [
+      ['', DESKTOP],
+      ['-phone', PHONE],
+    ] as const) {
       const page = await open(browser, withToken(app.baseUrl, room, alice), viewport);
       await page.locator('#members li', { hasText: 'carol' }).waitFor();
       if (suffix === '') await say(page, 'Great, I will watch the dashboards.');

@@ -37,7 +37,12 @@ describe('web client: session and connection', () => {
   const web = useBrowser();
   const newContext = (): Promise<BrowserContext> => web.newContext();
   const notify = async (instance: TestApp, recipient: string, type: string): Promise<string> => {
-    const response = await instance.http().post('/notifications').set('authorization', `Bearer ${serviceToken()}`).send({ recipients: [recipient], type }).expect(201);
+    const response = await instance
+      .http()
+      .post('/notifications')
+      .set('authorization', `Bearer ${serviceToken()}`)
+      .send({ recipients: [recipient], type })
+      .expect(201);
     return response.body.ids[0] as string;
   };
 
@@ -141,7 +146,7 @@ describe('web client: session and connection', () => {
     }
   });
 
-  it('goes straight to the signed-out state, without retrying, when the server closes the socket with 4401 at the token\'s expiry', async () => {
+  it("goes straight to the signed-out state, without retrying, when the server closes the socket with 4401 at the token's expiry", async () => {
     const context = await newContext();
     await context.addInitScript(recordConnectionStates);
     // The token's 4 s must cover connecting, not creating the page and fetching its assets, which
@@ -183,11 +188,15 @@ describe('web client: session and connection', () => {
     expect(script.headers['x-content-type-options']).toBe('nosniff');
   });
 
-  it('redirects slash-less page URLs, answers 404 for unknown assets and bad room names, and leaves the API\'s JSON 404 alone', async () => {
+  it("redirects slash-less page URLs, answers 404 for unknown assets and bad room names, and leaves the API's JSON 404 alone", async () => {
     expect((await web.app.http().get('/chat?x=1').expect(308)).headers.location).toBe('/chat/?x=1');
     expect((await web.app.http().get('/chat/lobby').expect(308)).headers.location).toBe('/chat/lobby/');
     expect((await web.app.http().get('/admin').expect(308)).headers.location).toBe('/admin/');
-    await web.app.http().get('/chat/bad%20room/').expect(404).expect('content-type', /text\/html/);
+    await web.app
+      .http()
+      .get('/chat/bad%20room/')
+      .expect(404)
+      .expect('content-type', /text\/html/);
     await web.app.http().get('/assets/nope.js').expect(404).expect('content-type', /json/);
     await web.app.http().get('/assets/..%2Fchat.html').expect(404);
     const api = await web.app.http().get('/no-such-route').expect(404);

@@ -54,7 +54,12 @@ describe('web client: token expiry', () => {
     expect(frames.sent.filter((event) => event === 'auth.refresh').length).toBeGreaterThanOrEqual(2);
     expect(await page.locator('#connection').getAttribute('data-state')).toBe('live');
 
-    const response = await web.app.http().post('/notifications').set('authorization', `Bearer ${serviceToken()}`).send({ recipients: [user], type: 'after.renewal' }).expect(201);
+    const response = await web.app
+      .http()
+      .post('/notifications')
+      .set('authorization', `Bearer ${serviceToken()}`)
+      .send({ recipients: [user], type: 'after.renewal' })
+      .expect(201);
     await page.locator(`#feed .note[data-id="${response.body.ids[0] as string}"]`).waitFor();
 
     // The tab kept the renewed token: a reload signs in with it although the first one expired.

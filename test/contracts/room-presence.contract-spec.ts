@@ -51,7 +51,7 @@ describe.each([
 describe('RedisRoomPresence across instances', () => {
   const prefix = () => `${unique('presence')}:`;
 
-  it('shares members between instances and counts a user\'s sockets on every instance', async () => {
+  it("shares members between instances and counts a user's sockets on every instance", async () => {
     const shared = prefix();
     const a = new RedisRoomPresence({ url: TEST_REDIS_URL, prefix: shared });
     const b = new RedisRoomPresence({ url: TEST_REDIS_URL, prefix: shared });
@@ -69,7 +69,7 @@ describe('RedisRoomPresence across instances', () => {
     }
   });
 
-  it('drops the members of an instance that dies without saying goodbye once the TTL passes, and keeps a live instance\'s', async () => {
+  it("drops the members of an instance that dies without saying goodbye once the TTL passes, and keeps a live instance's", async () => {
     const shared = prefix();
     const timing = { ttlMs: 600, heartbeatMs: 150 };
     const dying = new RedisRoomPresence({ url: TEST_REDIS_URL, prefix: shared }, timing);

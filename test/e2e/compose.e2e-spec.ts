@@ -57,7 +57,11 @@ describe('compose.yaml', () => {
     }
     const mysql = services.mysql.environment ?? {};
     const url = new URL(replicaEnv('herald-1', { JWT_SECRET: 'x'.repeat(32) }).DATABASE_URL);
-    expect([url.username, decodeURIComponent(url.password), url.pathname.slice(1)]).toEqual([mysql.MYSQL_USER, interpolate(mysql.MYSQL_PASSWORD, {}), mysql.MYSQL_DATABASE]);
+    expect([url.username, decodeURIComponent(url.password), url.pathname.slice(1)]).toEqual([
+      mysql.MYSQL_USER,
+      interpolate(mysql.MYSQL_PASSWORD, {}),
+      mysql.MYSQL_DATABASE,
+    ]);
   });
 
   it('refuses to start without a JWT_SECRET', () => {
@@ -88,8 +92,7 @@ describe('compose.yaml', () => {
     clients.push(client);
     return client;
   };
-  const openSockets = async (replica: TestApp) =>
-    parseExposition((await replica.http().get('/metrics').expect(200)).text).value('herald_ws_connections');
+  const openSockets = async (replica: TestApp) => parseExposition((await replica.http().get('/metrics').expect(200)).text).value('herald_ws_connections');
 
   beforeAll(async () => {
     const prefix = `${unique('herald-lb')}:`;

@@ -66,7 +66,9 @@ describe('delivery under faults (private Redis and MariaDB)', () => {
 
       // 1,000 single-recipient POSTs, 50 per user, 8 in flight, alternating instances: none waits on Redis.
       const perUser = 50;
-      const posts = await inParallel(users.length * perUser, 8, (i) => postNotifications(instances[i % 2].app.baseUrl, service, [users[i % users.length]], `outage.${i}`));
+      const posts = await inParallel(users.length * perUser, 8, (i) =>
+        postNotifications(instances[i % 2].app.baseUrl, service, [users[i % users.length]], `outage.${i}`),
+      );
       const postsDoneAt = performance.now();
       expect(posts.filter((post) => post.status !== 201)).toEqual([]);
       expect(await readinessStatus(b.app.baseUrl)).toBe(503);
@@ -95,7 +97,9 @@ describe('delivery under faults (private Redis and MariaDB)', () => {
       // A sentinel after everything: the relay publishes in id order, so a late repeat would arrive before it.
       const sentinel = await postMarker(b.app.baseUrl, service, users, 'outage.sentinel', [...live, resumed]);
 
-      live.forEach((client, u) => expect({ user: u, ...deliveryFaults(notificationIds(client), [...expected[u], sentinel.ids[u]]) }).toEqual({ user: u, ...NO_FAULTS }));
+      live.forEach((client, u) =>
+        expect({ user: u, ...deliveryFaults(notificationIds(client), [...expected[u], sentinel.ids[u]]) }).toEqual({ user: u, ...NO_FAULTS }),
+      );
       expect(deliveryFaults(notificationIds(resumed), [...offlineExpected, sentinel.ids[0]])).toEqual(NO_FAULTS);
 
       const latencies = posts.map((post) => post.ms);
@@ -111,7 +115,7 @@ describe('delivery under faults (private Redis and MariaDB)', () => {
       });
     }, 90_000);
 
-    it('recovers, from the database, the frames published while Redis kept dropping the instances\' subscriber connections', async () => {
+    it("recovers, from the database, the frames published while Redis kept dropping the instances' subscriber connections", async () => {
       const service = serviceToken(unique('svc'));
       // 20 sockets per instance: more than an instance catches up at once, so catch-ups overlap the next drop.
       const users = Array.from({ length: 40 }, (_, i) => unique(`flap${i}`));
@@ -132,9 +136,11 @@ describe('delivery under faults (private Redis and MariaDB)', () => {
             await new Promise((resolve) => setTimeout(resolve, 40));
           }
         })();
-        const posts = await inParallel(400, 4, (i) => postNotifications(instances[i % 2].app.baseUrl, service, [users[i % users.length]], `flap.${i}`)).finally(() => {
-          posting = false;
-        });
+        const posts = await inParallel(400, 4, (i) => postNotifications(instances[i % 2].app.baseUrl, service, [users[i % users.length]], `flap.${i}`)).finally(
+          () => {
+            posting = false;
+          },
+        );
         await flapping;
         expect(posts.filter((post) => post.status !== 201)).toEqual([]);
         expect(kills).toBeGreaterThan(10);
@@ -145,8 +151,14 @@ describe('delivery under faults (private Redis and MariaDB)', () => {
           20_000,
         );
         const sentinel = await postMarker(b.app.baseUrl, service, users, 'flap.sentinel', live);
-        live.forEach((client, u) => expect({ user: u, ...deliveryFaults(notificationIds(client), [...expected[u], sentinel.ids[u]]) }).toEqual({ user: u, ...NO_FAULTS }));
-        reportFigures('subscriber-flapping', { subscriberKills: kills, posts: posts.length, unsolicitedResumed: live.reduce((sum, client) => sum + client.all('resumed').length, 0) });
+        live.forEach((client, u) =>
+          expect({ user: u, ...deliveryFaults(notificationIds(client), [...expected[u], sentinel.ids[u]]) }).toEqual({ user: u, ...NO_FAULTS }),
+        );
+        reportFigures('subscriber-flapping', {
+          subscriberKills: kills,
+          posts: posts.length,
+          unsolicitedResumed: live.reduce((sum, client) => sum + client.all('resumed').length, 0),
+        });
       } finally {
         posting = false;
         admin.close();
@@ -190,7 +202,9 @@ describe('delivery under faults (private Redis and MariaDB)', () => {
           live.map((client, u) => ({ label: `user ${u} on A`, ids: () => notificationIds(client), expected: () => [warmUp.ids[u], missed.ids[u]], client })),
           15_000,
         );
-        live.forEach((client, u) => expect({ user: u, ...deliveryFaults(notificationIds(client), [warmUp.ids[u], missed.ids[u]]) }).toEqual({ user: u, ...NO_FAULTS }));
+        live.forEach((client, u) =>
+          expect({ user: u, ...deliveryFaults(notificationIds(client), [warmUp.ids[u], missed.ids[u]]) }).toEqual({ user: u, ...NO_FAULTS }),
+        );
       } finally {
         await admin.acceptNewClients().catch(() => undefined);
         admin.close();
@@ -259,7 +273,12 @@ describe('delivery under faults (private Redis and MariaDB)', () => {
       const posts = await publishing;
       expect(posts.filter((post) => post.status !== 201)).toEqual([]);
       expect(segments.length).toBeGreaterThanOrEqual(6);
-      expect(deliveryFaults(segments.flat(), posts.flatMap((post) => post.ids))).toEqual(NO_FAULTS);
+      expect(
+        deliveryFaults(
+          segments.flat(),
+          posts.flatMap((post) => post.ids),
+        ),
+      ).toEqual(NO_FAULTS);
       reportFigures('reconnecting-client', { notifications: total, reconnects: segments.length - 1 });
     }, 60_000);
 
@@ -360,7 +379,12 @@ describe('delivery under faults (private Redis and MariaDB)', () => {
       await allDelivered(
         [
           ...onB.map((client, u) => ({ label: `user ${u} on B`, ids: () => notificationIds(client), expected: () => storedOf(u), client })),
-          ...resumedOnB.map((client, u) => ({ label: `user ${u} from A`, ids: () => [...notificationIds(onA[u]), ...notificationIds(client)], expected: () => storedOf(u), client })),
+          ...resumedOnB.map((client, u) => ({
+            label: `user ${u} from A`,
+            ids: () => [...notificationIds(onA[u]), ...notificationIds(client)],
+            expected: () => storedOf(u),
+            client,
+          })),
         ],
         40_000,
         async () => {
@@ -380,7 +404,10 @@ describe('delivery under faults (private Redis and MariaDB)', () => {
         expect(ids).toEqual(expect.arrayContaining([warmUp.ids[u], ...acked]));
         const withSentinel = [...ids, sentinel.ids[u]];
         expect({ user: u, onB: deliveryFaults(notificationIds(onB[u]), withSentinel) }).toEqual({ user: u, onB: NO_FAULTS });
-        expect({ user: u, fromA: deliveryFaults([...notificationIds(onA[u]), ...notificationIds(resumedOnB[u])], withSentinel) }).toEqual({ user: u, fromA: NO_FAULTS });
+        expect({ user: u, fromA: deliveryFaults([...notificationIds(onA[u]), ...notificationIds(resumedOnB[u])], withSentinel) }).toEqual({
+          user: u,
+          fromA: NO_FAULTS,
+        });
       });
       reportFigures('instance-killed', {
         sockets: onA.length + onB.length,
@@ -422,7 +449,12 @@ describe('delivery under faults (private Redis and MariaDB)', () => {
         await allDelivered(
           [
             ...onSurvivor.map((client, u) => ({ label: `user ${u} on the survivor`, ids: () => notificationIds(client), expected: () => expected[u], client })),
-            ...resumed.map((client, u) => ({ label: `user ${u} from the victim`, ids: () => [...notificationIds(onVictim[u]), ...notificationIds(client)], expected: () => expected[u], client })),
+            ...resumed.map((client, u) => ({
+              label: `user ${u} from the victim`,
+              ids: () => [...notificationIds(onVictim[u]), ...notificationIds(client)],
+              expected: () => expected[u],
+              client,
+            })),
           ],
           30_000,
           undefined,
@@ -437,7 +469,10 @@ describe('delivery under faults (private Redis and MariaDB)', () => {
           const all = [...expected[u], sentinel.ids[u]];
           expect(stored.get(user)).toEqual(all);
           expect({ user: u, onSurvivor: deliveryFaults(notificationIds(onSurvivor[u]), all) }).toEqual({ user: u, onSurvivor: NO_FAULTS });
-          expect({ user: u, fromVictim: deliveryFaults([...notificationIds(onVictim[u]), ...notificationIds(resumed[u])], all) }).toEqual({ user: u, fromVictim: NO_FAULTS });
+          expect({ user: u, fromVictim: deliveryFaults([...notificationIds(onVictim[u]), ...notificationIds(resumed[u])], all) }).toEqual({
+            user: u,
+            fromVictim: NO_FAULTS,
+          });
         });
         reportFigures('instance-killed-with-backlog', {
           sockets: onVictim.length + onSurvivor.length,

@@ -17,7 +17,11 @@ describe('embedded mode (SQLite file, in-process broadcaster)', () => {
   };
 
   const devToken = async (sub: string, roles?: string[]): Promise<string> => {
-    const response = await herald.app.http().post('/auth/dev-token').send(roles ? { sub, roles } : { sub }).expect(201);
+    const response = await herald.app
+      .http()
+      .post('/auth/dev-token')
+      .send(roles ? { sub, roles } : { sub })
+      .expect(201);
     expect(response.body.token).toEqual(expect.any(String));
     return response.body.token as string;
   };
@@ -28,7 +32,9 @@ describe('embedded mode (SQLite file, in-process broadcaster)', () => {
 
   it('stores notifications in the SQLite file at SQLITE_PATH', async () => {
     const service = await devToken('embedded-service', ['service']);
-    const created = await post('/notifications', service).send({ recipients: ['dora'], type: 'stored.locally' }).expect(201);
+    const created = await post('/notifications', service)
+      .send({ recipients: ['dora'], type: 'stored.locally' })
+      .expect(201);
 
     const file = await new DataSource({ type: 'better-sqlite3', database: sqlitePath(), readonly: true }).initialize();
     try {
@@ -41,12 +47,12 @@ describe('embedded mode (SQLite file, in-process broadcaster)', () => {
 
   it('keeps every concurrent write, including ones racing on one Idempotency-Key, in its own transaction', async () => {
     const service = await devToken('embedded-service', ['service']);
-    const distinct = Array.from({ length: 10 }, (_, i) =>
-      post('/notifications', service).send({ recipients: [`user-${i}`], type: 'concurrent' }),
-    );
+    const distinct = Array.from({ length: 10 }, (_, i) => post('/notifications', service).send({ recipients: [`user-${i}`], type: 'concurrent' }));
     // Same key: one stores, the others hit the key's unique row, roll back and replay.
     const racing = Array.from({ length: 5 }, () =>
-      post('/notifications', service).set('idempotency-key', 'race').send({ recipients: ['racer'], type: 'concurrent' }),
+      post('/notifications', service)
+        .set('idempotency-key', 'race')
+        .send({ recipients: ['racer'], type: 'concurrent' }),
     );
     const marks = Array.from({ length: 5 }, () => post('/notifications/read-all', service));
     const responses = await Promise.all([...distinct, ...racing, ...marks]);
@@ -68,7 +74,9 @@ describe('embedded mode (SQLite file, in-process broadcaster)', () => {
     const socket = await connect('alice', alice);
     expect(socket.frames[0]).toEqual({ event: 'ready', data: { user: 'alice' } });
 
-    const created = await post('/notifications', service).send({ recipients: ['alice'], type: 'welcome', payload: { hello: 'world' } }).expect(201);
+    const created = await post('/notifications', service)
+      .send({ recipients: ['alice'], type: 'welcome', payload: { hello: 'world' } })
+      .expect(201);
     const [id] = created.body.ids as string[];
     const delivered = await socket.next('notification', (n) => n.id === id);
     expect(delivered).toEqual({ id, type: 'welcome', actor: null, payload: { hello: 'world' }, createdAt: expect.any(String), readAt: null });
@@ -88,7 +96,11 @@ describe('embedded mode (SQLite file, in-process broadcaster)', () => {
     const [alice, bob] = await Promise.all([devToken('alice'), devToken('bob')]);
     const [aliceSocket, bobSocket] = await Promise.all([connect('alice', alice), connect('bob', bob)]);
 
-    const { id } = (await post('/notifications/broadcast', admin).send({ type: 'maintenance', payload: { at: '02:00' } }).expect(201)).body as { id: string };
+    const { id } = (
+      await post('/notifications/broadcast', admin)
+        .send({ type: 'maintenance', payload: { at: '02:00' } })
+        .expect(201)
+    ).body as { id: string };
 
     for (const socket of [aliceSocket, bobSocket]) {
       expect(await socket.next('notification', (n) => n.id === id)).toMatchObject({ id, type: 'maintenance', payload: { at: '02:00' } });

@@ -44,7 +44,11 @@ describe('payloads are stored and delivered exactly as received', () => {
   const notify = (recipient: string, payload: string, idempotencyKey?: string) =>
     postRaw('/notifications', `{"recipients":${JSON.stringify([recipient])},"type":"exact.payload","payload":${payload}}`, serviceToken(), idempotencyKey);
   const feedPayload = async (sub: string, id: string): Promise<unknown> => {
-    const feed = await fixture.app.http().get('/notifications').set('authorization', `Bearer ${userToken(sub)}`).expect(200);
+    const feed = await fixture.app
+      .http()
+      .get('/notifications')
+      .set('authorization', `Bearer ${userToken(sub)}`)
+      .expect(200);
     return (feed.body.items as Array<{ id: string; payload: unknown }>).find((item) => item.id === id)?.payload;
   };
 
@@ -90,7 +94,9 @@ describe('payloads are stored and delivered exactly as received', () => {
     const sub = unique('bob');
     const client = await fixture.connect(sub);
     const payload = '{"__proto__":{"a":1},"constructor":"c","prototype":null}';
-    const { id } = (await postRaw('/notifications/broadcast', `{"type":"exact.broadcast","payload":${payload}}`, adminToken()).expect(201)).body as { id: string };
+    const { id } = (await postRaw('/notifications/broadcast', `{"type":"exact.broadcast","payload":${payload}}`, adminToken()).expect(201)).body as {
+      id: string;
+    };
     expect(canonical((await client.next('notification', (n) => n.id === id)).payload)).toBe(canonical(JSON.parse(payload)));
     expect(canonical(await feedPayload(sub, id))).toBe(canonical(JSON.parse(payload)));
   });
@@ -120,14 +126,22 @@ describe('payloads are stored and delivered exactly as received', () => {
     const room = unique('room');
     const text = await postRaw(`/rooms/${room}/messages`, `{"text":"hi",${JSON.stringify(name)}:1}`).expect(400);
     expect(text.body).toEqual({ statusCode: 400, error: 'Bad Request', message: [message] });
-    const query = await fixture.app.http().get(`/notifications?${name}=1`).set('authorization', `Bearer ${userToken(unique('frank'))}`).expect(400);
+    const query = await fixture.app
+      .http()
+      .get(`/notifications?${name}=1`)
+      .set('authorization', `Bearer ${userToken(unique('frank'))}`)
+      .expect(400);
     expect(query.body).toEqual({ statusCode: 400, error: 'Bad Request', message: [message] });
 
     const client = await fixture.connect(unique('frank'));
     client.send(`{"event":"room.join","data":{"room":"${room}",${JSON.stringify(name)}:"x"}}`);
     expect(await client.next('error')).toEqual({ code: 'invalid_data', message });
     expect(client.all('room.joined')).toEqual([]);
-    const history = await fixture.app.http().get(`/rooms/${room}/messages`).set('authorization', `Bearer ${userToken(unique('frank'))}`).expect(200);
+    const history = await fixture.app
+      .http()
+      .get(`/rooms/${room}/messages`)
+      .set('authorization', `Bearer ${userToken(unique('frank'))}`)
+      .expect(200);
     expect(history.body.items).toEqual([]);
   });
 });

@@ -25,13 +25,19 @@ describe('Herald as a child process against a private Redis and MariaDB', () => 
         .timeout({ response: 15_000 });
     /** Polls `GET /health/ready` until it answers `status`; the failure names the last answer and Herald's output. */
     const readiness = (status: number, timeoutMs: number) =>
-      expectEventually(async () => {
-        const response = await request(herald.process.baseUrl).get('/health/ready').timeout({ response: 5_000 });
-        if (response.status !== status) {
-          throw new Error(`GET /health/ready answered ${response.status} ${JSON.stringify(response.body)}, not ${status}; Herald output:\n${herald.process.output()}`);
-        }
-        return response.body as { details: Record<string, { status: string }> };
-      }, timeoutMs, 100);
+      expectEventually(
+        async () => {
+          const response = await request(herald.process.baseUrl).get('/health/ready').timeout({ response: 5_000 });
+          if (response.status !== status) {
+            throw new Error(
+              `GET /health/ready answered ${response.status} ${JSON.stringify(response.body)}, not ${status}; Herald output:\n${herald.process.output()}`,
+            );
+          }
+          return response.body as { details: Record<string, { status: string }> };
+        },
+        timeoutMs,
+        100,
+      );
 
     it('delivers a notification POSTed with a service token to the recipient socket', async () => {
       const alice = unique('alice');

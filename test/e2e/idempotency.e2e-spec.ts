@@ -13,14 +13,21 @@ describe('POST /notifications with an Idempotency-Key', () => {
   const connect = (sub: string) => fixture.connect(sub);
 
   const post = (caller: string, body: object, key?: string) => {
-    const test = fixture.app.http().post('/notifications').set('authorization', `Bearer ${serviceToken(caller)}`);
+    const test = fixture.app
+      .http()
+      .post('/notifications')
+      .set('authorization', `Bearer ${serviceToken(caller)}`);
     if (key !== undefined) test.set('idempotency-key', key);
     return test.send(body);
   };
 
   /** The recipient's stored notifications of one type (types are unique per test). */
   const storedOfType = async (user: string, type: string): Promise<NotificationBody[]> => {
-    const response = await fixture.app.http().get('/notifications?limit=100').set('authorization', `Bearer ${userToken(user)}`).expect(200);
+    const response = await fixture.app
+      .http()
+      .get('/notifications?limit=100')
+      .set('authorization', `Bearer ${userToken(user)}`)
+      .expect(200);
     return (response.body.items as NotificationBody[]).filter((item) => item.type === type);
   };
 
@@ -64,7 +71,9 @@ describe('POST /notifications with an Idempotency-Key', () => {
     const type = unique('order.shipped');
 
     const first = await post(caller, { recipients: [alice, bob], type, actor: 'shop', payload: { order: 7, lines: [{ sku: 'a', qty: 1 }] } }, key).expect(201);
-    const reordered = await post(caller, { payload: { lines: [{ qty: 1, sku: 'a' }], order: 7 }, actor: 'shop', type, recipients: [alice, bob] }, key).expect(201);
+    const reordered = await post(caller, { payload: { lines: [{ qty: 1, sku: 'a' }], order: 7 }, actor: 'shop', type, recipients: [alice, bob] }, key).expect(
+      201,
+    );
 
     expect(reordered.headers['idempotent-replayed']).toBe('true');
     expect(reordered.body).toEqual(first.body);

@@ -65,12 +65,22 @@ describe('identity from an OpenID Provider (JWT_JWKS_URL)', () => {
   it('takes roles from realm_access.roles: the publisher may POST and the reader gets it live', async () => {
     const socket = await connect(await idp.clientCredentialsToken(reader));
     const publisherToken = await idp.clientCredentialsToken(publisher);
-    const response = await herald.http().post('/notifications').set('authorization', `Bearer ${publisherToken}`).send({ recipients: [reader], type: 'idp.check' }).expect(201);
+    const response = await herald
+      .http()
+      .post('/notifications')
+      .set('authorization', `Bearer ${publisherToken}`)
+      .send({ recipients: [reader], type: 'idp.check' })
+      .expect(201);
     const [id] = response.body.ids as string[];
     await socket.next('notification', (n) => n.id === id);
 
     const readerToken = await idp.clientCredentialsToken(reader);
-    await herald.http().post('/notifications').set('authorization', `Bearer ${readerToken}`).send({ recipients: [publisher], type: 'idp.check' }).expect(403);
+    await herald
+      .http()
+      .post('/notifications')
+      .set('authorization', `Bearer ${readerToken}`)
+      .send({ recipients: [publisher], type: 'idp.check' })
+      .expect(403);
   });
 
   it('refreshes a live socket with a new token from the provider', async () => {

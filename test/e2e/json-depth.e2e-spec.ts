@@ -46,7 +46,11 @@ describe('deeply nested JSON', () => {
           const sub = unique('deep');
           const payload = nested(depth, kinds, true);
           const [id] = (await postRaw('/notifications', notificationBody(sub, payload), serviceToken()).expect(201)).body.ids as string[];
-          const feed = await fixture.app.http().get('/notifications').set('authorization', `Bearer ${userToken(sub)}`).expect(200);
+          const feed = await fixture.app
+            .http()
+            .get('/notifications')
+            .set('authorization', `Bearer ${userToken(sub)}`)
+            .expect(200);
           expect(feed.body.items.map((item: { id: string; payload: unknown }) => [item.id, item.payload])).toEqual([[id, JSON.parse(payload)]]);
         }),
         { numRuns: 25 },
@@ -62,7 +66,11 @@ describe('deeply nested JSON', () => {
         }),
         { numRuns: 40 },
       );
-      const feed = await fixture.app.http().get('/notifications').set('authorization', `Bearer ${userToken(sub)}`).expect(200);
+      const feed = await fixture.app
+        .http()
+        .get('/notifications')
+        .set('authorization', `Bearer ${userToken(sub)}`)
+        .expect(200);
       expect(feed.body.items.filter((item: { type: string }) => item.type === 'depth.check')).toEqual([]);
     });
 
@@ -169,7 +177,11 @@ describe('POST /auth/dev-token disabled, with a deeply nested body', () => {
   });
 
   it('answers 400 for the nesting and 404 for anything shallow, never 500', async () => {
-    const deep = await herald.http().post('/auth/dev-token').set('content-type', 'application/json').send(`{"sub":${nested(10_000, 5)}}`);
+    const deep = await herald
+      .http()
+      .post('/auth/dev-token')
+      .set('content-type', 'application/json')
+      .send(`{"sub":${nested(10_000, 5)}}`);
     expectTooDeep(deep);
     for (const body of [{ sub: unique('alice') }, { sub: 42 }, { sub: { a: { b: [] } } }, {}]) {
       const response = await herald.http().post('/auth/dev-token').send(body);

@@ -63,8 +63,12 @@ describe('GET /metrics', () => {
     await Promise.all([phone, laptop].map((socket) => socket.next('notification', (n) => n.id === id)));
 
     const after = await metrics();
-    expect(after.value('herald_notifications_stored_total', { kind: 'targeted' }) - before.value('herald_notifications_stored_total', { kind: 'targeted' })).toBe(1);
-    expect(after.value('herald_notifications_stored_total', { kind: 'broadcast' })).toBe(before.value('herald_notifications_stored_total', { kind: 'broadcast' }));
+    expect(
+      after.value('herald_notifications_stored_total', { kind: 'targeted' }) - before.value('herald_notifications_stored_total', { kind: 'targeted' }),
+    ).toBe(1);
+    expect(after.value('herald_notifications_stored_total', { kind: 'broadcast' })).toBe(
+      before.value('herald_notifications_stored_total', { kind: 'broadcast' }),
+    );
     expect(after.value('herald_deliveries_total') - before.value('herald_deliveries_total')).toBe(2);
     // Once per frame: both sockets were written the same frame.
     expect(after.value('herald_delivery_latency_seconds_count') - before.value('herald_delivery_latency_seconds_count')).toBe(1);
@@ -77,7 +81,9 @@ describe('GET /metrics', () => {
     const before = await metrics();
     await notify([unique('a'), unique('b'), unique('c')]);
     const after = await metrics();
-    expect(after.value('herald_notifications_stored_total', { kind: 'targeted' }) - before.value('herald_notifications_stored_total', { kind: 'targeted' })).toBe(3);
+    expect(
+      after.value('herald_notifications_stored_total', { kind: 'targeted' }) - before.value('herald_notifications_stored_total', { kind: 'targeted' }),
+    ).toBe(3);
   });
 
   it('counts a broadcast once and its delivery to every open socket', async () => {
@@ -88,7 +94,9 @@ describe('GET /metrics', () => {
     ).body as { id: string };
     await Promise.all(sockets.map((socket) => socket.next('notification', (n) => n.id === id)));
     const after = await metrics();
-    expect(after.value('herald_notifications_stored_total', { kind: 'broadcast' }) - before.value('herald_notifications_stored_total', { kind: 'broadcast' })).toBe(1);
+    expect(
+      after.value('herald_notifications_stored_total', { kind: 'broadcast' }) - before.value('herald_notifications_stored_total', { kind: 'broadcast' }),
+    ).toBe(1);
     expect(after.value('herald_deliveries_total') - before.value('herald_deliveries_total')).toBe(3);
   });
 
@@ -119,11 +127,17 @@ describe('GET /metrics', () => {
   it('labels HTTP durations with the route pattern, never the raw path, and unmatched paths with one fixed label', async () => {
     const alice = unique('alice');
     const missing = unique('999');
-    await fixture.app.http().post(`/notifications/${'9'.repeat(12)}/read`).set('authorization', `Bearer ${userToken(alice)}`).expect(404);
+    await fixture.app
+      .http()
+      .post(`/notifications/${'9'.repeat(12)}/read`)
+      .set('authorization', `Bearer ${userToken(alice)}`)
+      .expect(404);
     await fixture.app.http().get(`/no/such/${missing}`).expect(404);
     await fixture.app.http().get('/notifications').expect(401);
     const { text, metrics: after } = await scrape(fixture.app);
-    expect(after.sum('http_request_duration_seconds_count', { method: 'POST', route: '/notifications/:id/read', status_code: '404' })).toBeGreaterThanOrEqual(1);
+    expect(after.sum('http_request_duration_seconds_count', { method: 'POST', route: '/notifications/:id/read', status_code: '404' })).toBeGreaterThanOrEqual(
+      1,
+    );
     expect(after.sum('http_request_duration_seconds_count', { method: 'GET', route: 'unmatched', status_code: '404' })).toBeGreaterThanOrEqual(1);
     expect(after.sum('http_request_duration_seconds_count', { method: 'GET', route: '/notifications', status_code: '401' })).toBeGreaterThanOrEqual(1);
     const routes = new Set(after.samples.filter((s) => s.name === 'http_request_duration_seconds_count').map((s) => s.labels.route));
@@ -137,10 +151,17 @@ describe('GET /metrics', () => {
     const other = await createTestApp();
     try {
       const before = await metrics();
-      await other.http().post('/notifications').set('authorization', `Bearer ${serviceToken()}`).send({ recipients: [unique('o')], type: 'other.app' }).expect(201);
+      await other
+        .http()
+        .post('/notifications')
+        .set('authorization', `Bearer ${serviceToken()}`)
+        .send({ recipients: [unique('o')], type: 'other.app' })
+        .expect(201);
       expect((await scrape(other)).metrics.value('herald_notifications_stored_total', { kind: 'targeted' })).toBe(1);
       const after = await metrics();
-      expect(after.value('herald_notifications_stored_total', { kind: 'targeted' })).toBe(before.value('herald_notifications_stored_total', { kind: 'targeted' }));
+      expect(after.value('herald_notifications_stored_total', { kind: 'targeted' })).toBe(
+        before.value('herald_notifications_stored_total', { kind: 'targeted' }),
+      );
     } finally {
       await other.close();
     }
@@ -154,7 +175,9 @@ describe('GET /metrics', () => {
     await fixture.app.http().get('/health').expect(200);
     const { metrics: exposition } = await scrape(fixture.app);
     const families = new Set(exposition.samples.map((sample) => sample.name));
-    const queried = new Set(dashboard.panels.flatMap((panel) => panel.targets.flatMap((t) => t.expr.match(/\b(?:herald|http|nodejs|process)_[a-z0-9_]+/g) ?? [])));
+    const queried = new Set(
+      dashboard.panels.flatMap((panel) => panel.targets.flatMap((t) => t.expr.match(/\b(?:herald|http|nodejs|process)_[a-z0-9_]+/g) ?? [])),
+    );
     expect([...queried].filter((name) => !families.has(name))).toEqual([]);
     for (const name of Object.keys(CONTRACT)) expect([...queried].some((q) => q.startsWith(name))).toBe(true);
     const titles = dashboard.panels.map((panel) => panel.title.toLowerCase()).join('\n');
@@ -189,7 +212,11 @@ describe('GET /metrics with METRICS_TOKEN set', () => {
     ['a user JWT', () => `Bearer ${userToken(unique('alice'))}`],
     ['the token under the Basic scheme', `Basic ${METRICS_TOKEN}`],
   ])('answers 401 to %s', async (_, header) => {
-    await fixture.app.http().get('/metrics').set('authorization', typeof header === 'function' ? header() : header).expect(401);
+    await fixture.app
+      .http()
+      .get('/metrics')
+      .set('authorization', typeof header === 'function' ? header() : header)
+      .expect(401);
   });
 
   it('answers 200 to Authorization: Bearer <METRICS_TOKEN>', async () => {

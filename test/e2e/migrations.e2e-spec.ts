@@ -142,10 +142,9 @@ describe('schema migrations', () => {
     });
 
     const objects = async (dataSource: DataSource, type: 'table' | 'index'): Promise<string[]> => {
-      const rows = (await dataSource.query(
-        "SELECT name FROM sqlite_master WHERE type = ? AND name NOT LIKE 'sqlite_%' ORDER BY name",
-        [type],
-      )) as Array<{ name: string }>;
+      const rows = (await dataSource.query("SELECT name FROM sqlite_master WHERE type = ? AND name NOT LIKE 'sqlite_%' ORDER BY name", [type])) as Array<{
+        name: string;
+      }>;
       return rows.map((row) => row.name);
     };
 

@@ -47,7 +47,11 @@ describe('notification delivery over /ws', () => {
     expect(ids).toHaveLength(3);
     expect(ids.map(BigInt)).toEqual([...ids.map(BigInt)].sort((a, b) => (a < b ? -1 : 1)));
     await Promise.all(sockets.map((socket, i) => socket.next('notification', (n) => n.id === ids[i])));
-    const stored = await fixture.app.http().get('/notifications').set('authorization', `Bearer ${userToken(users[1])}`).expect(200);
+    const stored = await fixture.app
+      .http()
+      .get('/notifications')
+      .set('authorization', `Bearer ${userToken(users[1])}`)
+      .expect(200);
     // The feed also holds broadcasts from other tests; of these three ids, only the user's own is there.
     expect(stored.body.items.map((n: { id: string }) => n.id).filter((id: string) => ids.includes(id))).toEqual([ids[1]]);
   });
@@ -67,29 +71,54 @@ describe('notification delivery over /ws', () => {
     }
     // A user who was never connected still finds it in their feed.
     const late = unique('late');
-    const feed = await fixture.app.http().get('/notifications').set('authorization', `Bearer ${userToken(late)}`).expect(200);
+    const feed = await fixture.app
+      .http()
+      .get('/notifications')
+      .set('authorization', `Bearer ${userToken(late)}`)
+      .expect(200);
     expect(feed.body.items.map((n: { id: string }) => n.id)).toContain(id);
   });
 
-  it('tells the user\'s other sockets when a notification is read, and when all are', async () => {
+  it("tells the user's other sockets when a notification is read, and when all are", async () => {
     const alice = unique('alice');
     const [tab1, tab2] = await Promise.all([connect(alice), connect(alice)]);
     const [id] = (await notify([alice]).expect(201)).body.ids as string[];
     await tab1.next('notification', (n) => n.id === id);
 
-    await fixture.app.http().post(`/notifications/${id}/read`).set('authorization', `Bearer ${userToken(alice)}`).expect(204);
+    await fixture.app
+      .http()
+      .post(`/notifications/${id}/read`)
+      .set('authorization', `Bearer ${userToken(alice)}`)
+      .expect(204);
     for (const tab of [tab1, tab2]) expect(await tab.next('notification.read')).toEqual({ ids: [id] });
 
-    await fixture.app.http().post('/notifications/read-all').set('authorization', `Bearer ${userToken(alice)}`).expect(204);
+    await fixture.app
+      .http()
+      .post('/notifications/read-all')
+      .set('authorization', `Bearer ${userToken(alice)}`)
+      .expect(204);
     for (const tab of [tab1, tab2]) expect(await tab.next('notification.read', (d) => 'all' in d)).toEqual({ all: true });
   });
 
   it('refuses notifications from callers without the service or admin role, and broadcasts from non-admins', async () => {
     const alice = unique('alice');
-    await fixture.app.http().post('/notifications').set('authorization', `Bearer ${userToken(alice)}`).send({ recipients: [alice], type: 't' }).expect(403);
+    await fixture.app
+      .http()
+      .post('/notifications')
+      .set('authorization', `Bearer ${userToken(alice)}`)
+      .send({ recipients: [alice], type: 't' })
+      .expect(403);
     await fixture.app.http().post('/notifications/broadcast').set('authorization', `Bearer ${serviceToken()}`).send({ type: 't' }).expect(403);
-    await fixture.app.http().post('/notifications').send({ recipients: [alice], type: 't' }).expect(401);
-    const adminPost = await fixture.app.http().post('/notifications').set('authorization', `Bearer ${adminToken()}`).send({ recipients: [alice], type: 't' });
+    await fixture.app
+      .http()
+      .post('/notifications')
+      .send({ recipients: [alice], type: 't' })
+      .expect(401);
+    const adminPost = await fixture.app
+      .http()
+      .post('/notifications')
+      .set('authorization', `Bearer ${adminToken()}`)
+      .send({ recipients: [alice], type: 't' });
     expect(adminPost.status).toBe(201);
   });
 });

@@ -149,7 +149,7 @@ describe('the notification feed (GET /notifications, unread-count, read, read-al
     expect(unread.flatMap((p) => p.items.map((item) => item.id)).filter((id) => ids.includes(id))).toEqual([...ids].reverse());
   });
 
-  it('merges broadcasts into the feed in id order with the user\'s own notifications, across page boundaries', async () => {
+  it("merges broadcasts into the feed in id order with the user's own notifications, across page boundaries", async () => {
     const user = unique('merge');
     const other = unique('merge-other');
     const t1 = await notify(user, 'merge.targeted');
@@ -248,7 +248,7 @@ describe('the notification feed (GET /notifications, unread-count, read, read-al
     expect((await feed(bob, { unread: 'true', limit: '100' })).items.map((item) => item.id)).toContain(id);
   });
 
-  it('answers 404 for another user\'s notification id without revealing or changing it', async () => {
+  it("answers 404 for another user's notification id without revealing or changing it", async () => {
     const alice = unique('alice');
     const mallory = unique('mallory');
     const secret = unique('secret-payload');

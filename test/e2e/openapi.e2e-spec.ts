@@ -9,9 +9,7 @@ import { useHerald } from '../support/use-herald';
 /** Routes Nest registered on the Express app, as `METHOD /openapi/{style}` paths. */
 function registeredRoutes(express: { router: { stack: Array<{ route?: { path: string; methods: Record<string, boolean> } }> } }): string[] {
   return express.router.stack.flatMap((layer) =>
-    layer.route
-      ? Object.keys(layer.route.methods).map((method) => `${method.toUpperCase()} ${layer.route!.path.replace(/:([A-Za-z0-9_]+)/g, '{$1}')}`)
-      : [],
+    layer.route ? Object.keys(layer.route.methods).map((method) => `${method.toUpperCase()} ${layer.route!.path.replace(/:([A-Za-z0-9_]+)/g, '{$1}')}`) : [],
   );
 }
 
@@ -39,7 +37,8 @@ describe('OpenAPI document', () => {
     const schema = response?.content?.['application/json']?.schema;
     if (!schema) throw new Error(`${method.toUpperCase()} ${path} documents no JSON body for ${status}`);
     const validate = ajv.compile(schema);
-    if (!validate(body)) throw new Error(`${method.toUpperCase()} ${path} ${status} does not match its schema: ${ajv.errorsText(validate.errors)}\n${JSON.stringify(body)}`);
+    if (!validate(body))
+      throw new Error(`${method.toUpperCase()} ${path} ${status} does not match its schema: ${ajv.errorsText(validate.errors)}\n${JSON.stringify(body)}`);
   }
 
   it('is a valid OpenAPI 3 document with the bearer security scheme', () => {
@@ -50,9 +49,13 @@ describe('OpenAPI document', () => {
 
   it('documents every REST route Nest registers, and no route that does not exist', () => {
     const express = herald.app.app.getHttpAdapter().getInstance() as Parameters<typeof registeredRoutes>[0];
-    const routes = registeredRoutes(express).filter((route) => !NOT_API.test(route)).sort();
+    const routes = registeredRoutes(express)
+      .filter((route) => !NOT_API.test(route))
+      .sort();
     const documented = Object.entries(document.paths)
-      .flatMap(([path, item]) => (['get', 'post', 'put', 'delete', 'patch'] as const).filter((method) => item?.[method]).map((method) => `${method.toUpperCase()} ${path}`))
+      .flatMap(([path, item]) =>
+        (['get', 'post', 'put', 'delete', 'patch'] as const).filter((method) => item?.[method]).map((method) => `${method.toUpperCase()} ${path}`),
+      )
       .sort();
     expect(routes.length).toBeGreaterThan(5);
     expect(documented).toEqual(routes);
@@ -67,19 +70,32 @@ describe('OpenAPI document', () => {
     const http = herald.app.http;
     const alice = unique('alice');
     const service = `Bearer ${serviceToken()}`;
-    const created = await http().post('/notifications').set('authorization', service).send({ recipients: [alice], type: 'doc.check', actor: 'svc', payload: { n: 1 } }).expect(201);
+    const created = await http()
+      .post('/notifications')
+      .set('authorization', service)
+      .send({ recipients: [alice], type: 'doc.check', actor: 'svc', payload: { n: 1 } })
+      .expect(201);
     expectDocumented('post', '/notifications', 201, created.body);
 
-    const feed = await http().get('/notifications').set('authorization', `Bearer ${userToken(alice)}`).expect(200);
+    const feed = await http()
+      .get('/notifications')
+      .set('authorization', `Bearer ${userToken(alice)}`)
+      .expect(200);
     expect(feed.body.items).toHaveLength(1);
     expectDocumented('get', '/notifications', 200, feed.body);
 
-    const count = await http().get('/notifications/unread-count').set('authorization', `Bearer ${userToken(alice)}`).expect(200);
+    const count = await http()
+      .get('/notifications/unread-count')
+      .set('authorization', `Bearer ${userToken(alice)}`)
+      .expect(200);
     expectDocumented('get', '/notifications/unread-count', 200, count.body);
 
     const posted = await http().post('/rooms/lobby/messages').set('authorization', service).send({ text: 'hi' }).expect(201);
     expectDocumented('post', '/rooms/{room}/messages', 201, posted.body);
-    const history = await http().get('/rooms/lobby/messages').set('authorization', `Bearer ${userToken(alice)}`).expect(200);
+    const history = await http()
+      .get('/rooms/lobby/messages')
+      .set('authorization', `Bearer ${userToken(alice)}`)
+      .expect(200);
     expectDocumented('get', '/rooms/{room}/messages', 200, history.body);
 
     const token = await http().post('/auth/dev-token').send({ sub: alice }).expect(201);
@@ -95,7 +111,10 @@ describe('OpenAPI document', () => {
     expectDocumented('post', '/notifications', 400, invalid.body);
     const anonymous = await http().get('/notifications').expect(401);
     expectDocumented('get', '/notifications', 401, anonymous.body);
-    const missing = await http().post('/notifications/999999999/read').set('authorization', `Bearer ${userToken(unique('bob'))}`).expect(404);
+    const missing = await http()
+      .post('/notifications/999999999/read')
+      .set('authorization', `Bearer ${userToken(unique('bob'))}`)
+      .expect(404);
     expectDocumented('post', '/notifications/{id}/read', 404, missing.body);
   });
 });

@@ -64,13 +64,19 @@ describe('room presence when an instance dies', () => {
     await victim.exited;
 
     for (const watcher of [onB, onC]) {
-      expect(await watcher.next('room.presence', (p) => p.user === ghost && p.state === 'left', 4 * PRESENCE_TTL_MS)).toEqual({ room, user: ghost, state: 'left' });
+      expect(await watcher.next('room.presence', (p) => p.user === ghost && p.state === 'left', 4 * PRESENCE_TTL_MS)).toEqual({
+        room,
+        user: ghost,
+        state: 'left',
+      });
     }
     // Both survivors read the room again (each re-join prunes it), then a message published after those replies
     // reaches both sockets: any second "left" would have been published before it.
     expect((await join(onB, room)).members).toEqual([alice, carol, dora].sort());
     expect((await join(onC, room)).members).toEqual([alice, carol, dora].sort());
-    const marker = (await request(b.baseUrl).post(`/rooms/${room}/messages`).set('authorization', `Bearer ${serviceToken()}`).send({ text: 'marker' }).expect(201)).body as { id: string };
+    const marker = (
+      await request(b.baseUrl).post(`/rooms/${room}/messages`).set('authorization', `Bearer ${serviceToken()}`).send({ text: 'marker' }).expect(201)
+    ).body as { id: string };
     for (const watcher of [onB, onC]) {
       await watcher.next('room.message', (m) => m.id === marker.id);
       expect(presence(watcher, ghost).map((p: { state: string }) => p.state)).toEqual(['joined', 'left']);

@@ -14,7 +14,11 @@ describe('REST rate limit', () => {
     expect(limited.body).toMatchObject({ statusCode: 429, error: 'Too Many Requests' });
     expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
 
-    await herald.app.http().get('/notifications/unread-count').set('authorization', `Bearer ${userToken(unique('bob'))}`).expect(200);
+    await herald.app
+      .http()
+      .get('/notifications/unread-count')
+      .set('authorization', `Bearer ${userToken(unique('bob'))}`)
+      .expect(200);
   });
 
   it('never rate-limits the health probes', async () => {

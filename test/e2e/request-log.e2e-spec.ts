@@ -29,10 +29,11 @@ describe('the request log with LOG_FORMAT=json', () => {
       return lines[0];
     });
 
-  it('writes only JSON lines, with ISO times and level names, Nest\'s own lines included', () => {
+  it("writes only JSON lines, with ISO times and level names, Nest's own lines included", () => {
     const lines = log.json();
     expect(lines.find((line) => line.msg === 'Nest application successfully started')).toMatchObject({ level: 'info', context: 'NestApplication' });
-    for (const line of lines) expect(line).toMatchObject({ level: expect.stringMatching(/^(trace|debug|info|warn|error|fatal)$/), time: expect.stringMatching(/^\d{4}-\d\d-\d\dT/) });
+    for (const line of lines)
+      expect(line).toMatchObject({ level: expect.stringMatching(/^(trace|debug|info|warn|error|fatal)$/), time: expect.stringMatching(/^\d{4}-\d\d-\d\dT/) });
   });
 
   it('logs each HTTP request once with its reqId and echoes the id as X-Request-Id', async () => {
@@ -40,7 +41,13 @@ describe('the request log with LOG_FORMAT=json', () => {
     const id = response.headers['x-request-id'];
     expect(id).toMatch(UUID);
     const line = await lineOf(id);
-    expect(line).toMatchObject({ level: 'info', msg: 'GET /health 200', req: { id, method: 'GET', url: '/health' }, res: { statusCode: 200 }, responseTime: expect.any(Number) });
+    expect(line).toMatchObject({
+      level: 'info',
+      msg: 'GET /health 200',
+      req: { id, method: 'GET', url: '/health' },
+      res: { statusCode: 200 },
+      responseTime: expect.any(Number),
+    });
   });
 
   it('uses an incoming X-Request-Id of 1-128 visible characters as the id', async () => {
@@ -61,7 +68,12 @@ describe('the request log with LOG_FORMAT=json', () => {
 
   it('logs and tags a request refused before routing (413)', async () => {
     const body = { recipients: ['a'], type: 'big', payload: { blob: 'x'.repeat(herald.config.bodyLimitBytes) } };
-    const response = await herald.http().post('/notifications').set('authorization', `Bearer ${userToken(unique('s'))}`).send(body).expect(413);
+    const response = await herald
+      .http()
+      .post('/notifications')
+      .set('authorization', `Bearer ${userToken(unique('s'))}`)
+      .send(body)
+      .expect(413);
     expect(await lineOf(response.headers['x-request-id'])).toMatchObject({ msg: 'POST /notifications 413', res: { statusCode: 413 } });
   });
 
@@ -78,11 +90,17 @@ describe('the request log with LOG_FORMAT=json', () => {
   it('logs an accepted WebSocket upgrade with its reqId, echoes X-Request-Id on the 101, and never writes the token', async () => {
     const secret = userToken(unique('socket'));
     const client = TestClient.open(herald.wsUrl, { queryToken: secret, headers: { 'x-request-id': unique('ws') } });
-    const echoed = await new Promise<string | string[] | undefined>((resolve) => client.socket.once('upgrade', (response) => resolve(response.headers['x-request-id'])));
+    const echoed = await new Promise<string | string[] | undefined>((resolve) =>
+      client.socket.once('upgrade', (response) => resolve(response.headers['x-request-id'])),
+    );
     await client.next('ready');
     await client.close();
     expect(typeof echoed).toBe('string');
-    expect(await lineOf(echoed as string)).toMatchObject({ msg: 'GET /ws?access_token=[Redacted] 101', req: { url: '/ws?access_token=[Redacted]' }, res: { statusCode: 101 } });
+    expect(await lineOf(echoed as string)).toMatchObject({
+      msg: 'GET /ws?access_token=[Redacted] 101',
+      req: { url: '/ws?access_token=[Redacted]' },
+      res: { statusCode: 101 },
+    });
     expect(log.text).not.toContain(secret);
     expect(log.text).not.toContain(secret.split('.')[2]);
   });
@@ -92,7 +110,9 @@ describe('the request log with LOG_FORMAT=json', () => {
     const header = token({ sub: unique('mallory'), ttl: -60 });
     expect(await upgradeStatus(herald.wsUrl, { queryToken: forged })).toBe(401);
     expect(await upgradeStatus(herald.wsUrl, { token: header })).toBe(401);
-    await expectEventually(() => expect(log.json().filter((line: LogLine) => line.res?.statusCode === 401 && line.req?.url?.startsWith('/ws'))).toHaveLength(2));
+    await expectEventually(() =>
+      expect(log.json().filter((line: LogLine) => line.res?.statusCode === 401 && line.req?.url?.startsWith('/ws'))).toHaveLength(2),
+    );
     for (const secret of [forged, header, forged.split('.')[2], header.split('.')[2]]) expect(log.text).not.toContain(secret);
   });
 });
@@ -146,7 +166,12 @@ describe('log lines written while a request is handled', () => {
 
   it("carry the request's reqId", async () => {
     hop.cut();
-    const response = await herald.http().get('/notifications').set('authorization', `Bearer ${userToken(unique('alice'))}`).set('x-request-id', unique('outage')).expect(503);
+    const response = await herald
+      .http()
+      .get('/notifications')
+      .set('authorization', `Bearer ${userToken(unique('alice'))}`)
+      .set('x-request-id', unique('outage'))
+      .expect(503);
     const id = response.headers['x-request-id'];
     const warning = await expectEventually(() => {
       const found = log.json().find((line) => line.context === 'DatabaseUnavailableFilter');
@@ -171,7 +196,11 @@ class CuttableHop {
   private readonly sockets = new Set<Socket>();
   private refusing = false;
 
-  private constructor(private readonly server: Server, private readonly host: string, private readonly targetPort: number) {
+  private constructor(
+    private readonly server: Server,
+    private readonly host: string,
+    private readonly targetPort: number,
+  ) {
     server.on('connection', (client) => {
       if (this.refusing) return void client.destroy();
       const upstream = connect(this.targetPort, this.host);

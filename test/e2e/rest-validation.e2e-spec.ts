@@ -24,7 +24,11 @@ describe('REST input validation', () => {
     return req.send(body as object);
   };
   const feedTypes = async (sub: string): Promise<Array<{ id: string; type: string }>> => {
-    const response = await fixture.app.http().get('/notifications?limit=100').set('authorization', `Bearer ${userToken(sub)}`).expect(200);
+    const response = await fixture.app
+      .http()
+      .get('/notifications?limit=100')
+      .set('authorization', `Bearer ${userToken(sub)}`)
+      .expect(200);
     return response.body.items as Array<{ id: string; type: string }>;
   };
 
@@ -132,7 +136,11 @@ describe('REST input validation', () => {
       ['before=0', 'before'],
       ['unread=maybe', 'unread'],
     ])('answers 400 to ?%s', async (query, field) => {
-      const response = await fixture.app.http().get(`/notifications?${query}`).set('authorization', `Bearer ${userToken(unique('alice'))}`).expect(400);
+      const response = await fixture.app
+        .http()
+        .get(`/notifications?${query}`)
+        .set('authorization', `Bearer ${userToken(unique('alice'))}`)
+        .expect(400);
       expectNestError(response.body, 400, 'Bad Request', field);
     });
 
@@ -140,7 +148,12 @@ describe('REST input validation', () => {
       const sub = unique('alice');
       await post({ recipients: [sub], type: 'a' }).expect(201);
       const [newest] = (await post({ recipients: [sub], type: 'b' }).expect(201)).body.ids as string[];
-      const get = (query: string) => fixture.app.http().get(`/notifications?${query}`).set('authorization', `Bearer ${userToken(sub)}`).expect(200);
+      const get = (query: string) =>
+        fixture.app
+          .http()
+          .get(`/notifications?${query}`)
+          .set('authorization', `Bearer ${userToken(sub)}`)
+          .expect(200);
 
       expect((await get('limit=1')).body.items).toHaveLength(1);
       expect((await get('limit=100')).body.items.length).toBeGreaterThanOrEqual(2);
@@ -152,12 +165,20 @@ describe('REST input validation', () => {
 
   describe('POST /notifications/:id/read', () => {
     it.each(['abc', '0', '-1', '1e3'])('answers 400 to the id %s', async (id) => {
-      const response = await fixture.app.http().post(`/notifications/${id}/read`).set('authorization', `Bearer ${userToken(unique('alice'))}`).expect(400);
+      const response = await fixture.app
+        .http()
+        .post(`/notifications/${id}/read`)
+        .set('authorization', `Bearer ${userToken(unique('alice'))}`)
+        .expect(400);
       expectNestError(response.body, 400, 'Bad Request', 'id');
     });
 
     it('answers 404, not 400, to a well-formed id that does not exist', async () => {
-      await fixture.app.http().post('/notifications/9223372036854775806/read').set('authorization', `Bearer ${userToken(unique('alice'))}`).expect(404);
+      await fixture.app
+        .http()
+        .post('/notifications/9223372036854775806/read')
+        .set('authorization', `Bearer ${userToken(unique('alice'))}`)
+        .expect(404);
     });
   });
 
@@ -184,8 +205,19 @@ describe('REST input validation', () => {
     });
 
     it('mints a token whose roles are honoured on REST', async () => {
-      const { token } = (await fixture.app.http().post('/auth/dev-token').send({ sub: unique('svc'), roles: ['service'] }).expect(201)).body as { token: string };
-      await fixture.app.http().post('/notifications').set('authorization', `Bearer ${token}`).send({ recipients: [unique('alice')], type: 't' }).expect(201);
+      const { token } = (
+        await fixture.app
+          .http()
+          .post('/auth/dev-token')
+          .send({ sub: unique('svc'), roles: ['service'] })
+          .expect(201)
+      ).body as { token: string };
+      await fixture.app
+        .http()
+        .post('/notifications')
+        .set('authorization', `Bearer ${token}`)
+        .send({ recipients: [unique('alice')], type: 't' })
+        .expect(201);
     });
   });
 });
@@ -194,7 +226,11 @@ describe('POST /auth/dev-token when AUTH_DEV_TOKENS=false', () => {
   const herald = useHerald({ AUTH_DEV_TOKENS: 'false' });
 
   it('answers 404 as if the route did not exist', async () => {
-    const response = await herald.app.http().post('/auth/dev-token').send({ sub: unique('alice') }).expect(404);
+    const response = await herald.app
+      .http()
+      .post('/auth/dev-token')
+      .send({ sub: unique('alice') })
+      .expect(404);
     expect(response.body).toEqual({ statusCode: 404, error: 'Not Found', message: expect.any(String) });
   });
 });

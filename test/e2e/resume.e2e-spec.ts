@@ -10,14 +10,7 @@ const before = (id: string): string => (BigInt(id) - 1n).toString();
 describe('resuming after a disconnect (?since= and resume)', () => {
   const fixture = useHerald();
   const notify = async (recipients: string[], type = 'resume.test'): Promise<string[]> =>
-    (
-      await fixture.app
-        .http()
-        .post('/notifications')
-        .set('authorization', `Bearer ${serviceToken()}`)
-        .send({ recipients, type })
-        .expect(201)
-    ).body.ids;
+    (await fixture.app.http().post('/notifications').set('authorization', `Bearer ${serviceToken()}`).send({ recipients, type }).expect(201)).body.ids;
   /**
    * `count` single-recipient POSTs, 10 at a time (each its own transaction
    * and row), then waits until a live socket of the recipient has
@@ -54,10 +47,13 @@ describe('resuming after a disconnect (?since= and resume)', () => {
     const alice = unique('alice');
     const watcher = await fixture.connect(alice);
     const [own] = await notify([alice]);
-    const broadcast = (
-      await fixture.app.http().post('/notifications/broadcast').set('authorization', `Bearer ${adminToken()}`).send({ type: 'b' }).expect(201)
-    ).body.id as string;
-    await fixture.app.http().post(`/notifications/${own}/read`).set('authorization', `Bearer ${userToken(alice)}`).expect(204);
+    const broadcast = (await fixture.app.http().post('/notifications/broadcast').set('authorization', `Bearer ${adminToken()}`).send({ type: 'b' }).expect(201))
+      .body.id as string;
+    await fixture.app
+      .http()
+      .post(`/notifications/${own}/read`)
+      .set('authorization', `Bearer ${userToken(alice)}`)
+      .expect(204);
     await watcher.next('notification', (n) => n.id === broadcast);
 
     const client = await fixture.connect(alice, { since: before(own) });

@@ -19,10 +19,19 @@ describe('rooms in embedded mode (SQLite file, in-process presence)', () => {
 
     bobSocket.send({ event: 'room.send', data: { room, text: 'over ws' } });
     expect(await aliceSocket.next('room.message')).toMatchObject({ room, sender: bob, text: 'over ws' });
-    const pushed = await herald.app.http().post(`/rooms/${room}/messages`).set('authorization', `Bearer ${serviceToken()}`).send({ text: 'over rest' }).expect(201);
+    const pushed = await herald.app
+      .http()
+      .post(`/rooms/${room}/messages`)
+      .set('authorization', `Bearer ${serviceToken()}`)
+      .send({ text: 'over rest' })
+      .expect(201);
     expect(await bobSocket.next('room.message', (m) => m.id === pushed.body.id)).toEqual(pushed.body);
 
-    const history = await herald.app.http().get(`/rooms/${room}/messages`).set('authorization', `Bearer ${userToken(alice)}`).expect(200);
+    const history = await herald.app
+      .http()
+      .get(`/rooms/${room}/messages`)
+      .set('authorization', `Bearer ${userToken(alice)}`)
+      .expect(200);
     expect(history.body.items.map((m: any) => m.text)).toEqual(['over rest', 'over ws']);
     expect(history.body.nextCursor).toBeNull();
 

@@ -38,11 +38,15 @@ describe('rooms', () => {
     client.send({ event: 'room.send', data: { room, text: 'too early' } });
 
     expect(await client.next('error')).toMatchObject({ code: 'not_joined' });
-    const history = await herald.app.http().get(`/rooms/${room}/messages`).set('authorization', `Bearer ${userToken('x')}`).expect(200);
+    const history = await herald.app
+      .http()
+      .get(`/rooms/${room}/messages`)
+      .set('authorization', `Bearer ${userToken('x')}`)
+      .expect(200);
     expect(history.body).toEqual({ items: [], nextCursor: null });
   });
 
-  it('stores and delivers one socket\'s room.send frames in the order it sent them', async () => {
+  it("stores and delivers one socket's room.send frames in the order it sent them", async () => {
     const room = unique('room');
     const [sender, reader] = await Promise.all([connect(unique('alice')), connect(unique('bob'))]);
     await join(sender, room);
@@ -96,21 +100,34 @@ describe('rooms', () => {
     const room = unique('room');
     const ids: string[] = [];
     for (const text of ['m1', 'm2', 'm3']) ids.push((await post(room, text).expect(201)).body.id);
-    const get = (query: string) => herald.app.http().get(`/rooms/${room}/messages${query}`).set('authorization', `Bearer ${userToken('reader')}`).expect(200);
+    const get = (query: string) =>
+      herald.app
+        .http()
+        .get(`/rooms/${room}/messages${query}`)
+        .set('authorization', `Bearer ${userToken('reader')}`)
+        .expect(200);
 
     const page1 = await get('?limit=2');
     expect(page1.body.items.map((m: any) => m.text)).toEqual(['m3', 'm2']);
     expect(page1.body.nextCursor).toBe(ids[1]);
     const page2 = await get(`?limit=2&before=${page1.body.nextCursor}`);
     expect(page2.body).toEqual({ items: [expect.objectContaining({ id: ids[0], text: 'm1' })], nextCursor: null });
-    await herald.app.http().get(`/rooms/${room}/messages?limit=0`).set('authorization', `Bearer ${userToken('reader')}`).expect(400);
+    await herald.app
+      .http()
+      .get(`/rooms/${room}/messages?limit=0`)
+      .set('authorization', `Bearer ${userToken('reader')}`)
+      .expect(400);
     await herald.app.http().get(`/rooms/${room}/messages`).expect(401);
   });
 
   it('keeps rooms whose names differ only in case apart', async () => {
     const room = unique('Case');
     await post(room, 'upper').expect(201);
-    const lower = await herald.app.http().get(`/rooms/${room.toLowerCase()}/messages`).set('authorization', `Bearer ${userToken('reader')}`).expect(200);
+    const lower = await herald.app
+      .http()
+      .get(`/rooms/${room.toLowerCase()}/messages`)
+      .set('authorization', `Bearer ${userToken('reader')}`)
+      .expect(200);
     expect(lower.body.items).toEqual([]);
   });
 
@@ -120,7 +137,11 @@ describe('rooms', () => {
     ['a slash-free but non-ASCII name', 'caf\u00e9'],
   ])('answers 400 over REST and invalid_data over WebSocket for a room name with %s', async (_, room) => {
     await post(encodeURIComponent(room), 'x').expect(400);
-    await herald.app.http().get(`/rooms/${encodeURIComponent(room)}/messages`).set('authorization', `Bearer ${userToken('reader')}`).expect(400);
+    await herald.app
+      .http()
+      .get(`/rooms/${encodeURIComponent(room)}/messages`)
+      .set('authorization', `Bearer ${userToken('reader')}`)
+      .expect(400);
     const client = await connect(unique('alice'));
     client.send({ event: 'room.join', data: { room } });
     expect(await client.next('error')).toMatchObject({ code: 'invalid_data' });

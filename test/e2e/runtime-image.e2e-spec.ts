@@ -43,51 +43,54 @@ describe('the Dockerfile runtime stage, run outside a container', () => {
     return { status, output: child.output() };
   };
 
-  beforeAll(async () => {
-    if (process.getuid?.() !== 0) return;
-    image = mkdtempSync(join(tmpdir(), 'herald-image-'));
-    // mkdtemp makes it private to root; the image's user must reach /app.
-    chmodSync(image, 0o755);
-    const build = await runStage(dockerfileStage(DOCKERFILE, 'build'), {
-      root: join(image, 'build-stage'),
-      context: ROOT,
-      stages: {},
-      // The build stage's full install is this checkout's own (what .ci/run's npm ci made).
-      replacedRuns: { 'npm ci --no-audit --no-fund': (workdir) => symlinkSync(join(ROOT, 'node_modules'), join(workdir, 'node_modules')) },
-      runTimeoutMs: STEP_TIMEOUT_MS,
-    });
-    stage = await runStage(dockerfileStage(DOCKERFILE, 'runtime'), {
-      root: join(image, 'runtime-stage'),
-      context: ROOT,
-      stages: { build: join(image, 'build-stage', build.workdir) },
-      // Same packages as a cold install (the lock pins versions and integrity), without asking the registry about cached ones.
-      runEnv: { npm_config_prefer_offline: 'true', npm_config_update_notifier: 'false' },
-      runTimeoutMs: STEP_TIMEOUT_MS,
-    });
-    app = join(image, 'runtime-stage', stage.workdir);
-    if (!stage.cmd) throw new Error('the runtime stage has no CMD');
+  beforeAll(
+    async () => {
+      if (process.getuid?.() !== 0) return;
+      image = mkdtempSync(join(tmpdir(), 'herald-image-'));
+      // mkdtemp makes it private to root; the image's user must reach /app.
+      chmodSync(image, 0o755);
+      const build = await runStage(dockerfileStage(DOCKERFILE, 'build'), {
+        root: join(image, 'build-stage'),
+        context: ROOT,
+        stages: {},
+        // The build stage's full install is this checkout's own (what .ci/run's npm ci made).
+        replacedRuns: { 'npm ci --no-audit --no-fund': (workdir) => symlinkSync(join(ROOT, 'node_modules'), join(workdir, 'node_modules')) },
+        runTimeoutMs: STEP_TIMEOUT_MS,
+      });
+      stage = await runStage(dockerfileStage(DOCKERFILE, 'runtime'), {
+        root: join(image, 'runtime-stage'),
+        context: ROOT,
+        stages: { build: join(image, 'build-stage', build.workdir) },
+        // Same packages as a cold install (the lock pins versions and integrity), without asking the registry about cached ones.
+        runEnv: { npm_config_prefer_offline: 'true', npm_config_update_notifier: 'false' },
+        runTimeoutMs: STEP_TIMEOUT_MS,
+      });
+      app = join(image, 'runtime-stage', stage.workdir);
+      if (!stage.cmd) throw new Error('the runtime stage has no CMD');
 
-    databaseUrl = await acquireTestDatabase(unique('runtime-image'));
-    port = await freePort();
-    herald = OwnedProcess.spawn('herald (runtime image)', stage.cmd[0], stage.cmd.slice(1), {
-      cwd: app,
-      env: {
-        PATH: process.env.PATH,
-        ...stage.env,
-        PORT: String(port),
-        HOST: '127.0.0.1',
-        DATABASE_URL: databaseUrl,
-        REDIS_URL: TEST_REDIS_URL,
-        REDIS_PREFIX: `${unique('runtime-image')}:`,
-        JWT_SECRET: TEST_JWT_SECRET,
-      },
-      ...(stage.user ? { user: stage.user } : {}),
-    });
-    await waitUntilReady('the runtime image answering GET /health/ready', herald, async () => (await fetch(`http://127.0.0.1:${port}/health/ready`)).ok, {
-      timeoutMs: READY_TIMEOUT_MS,
-      intervalMs: 100,
-    });
-  }, 3 * STEP_TIMEOUT_MS + READY_TIMEOUT_MS);
+      databaseUrl = await acquireTestDatabase(unique('runtime-image'));
+      port = await freePort();
+      herald = OwnedProcess.spawn('herald (runtime image)', stage.cmd[0], stage.cmd.slice(1), {
+        cwd: app,
+        env: {
+          PATH: process.env.PATH,
+          ...stage.env,
+          PORT: String(port),
+          HOST: '127.0.0.1',
+          DATABASE_URL: databaseUrl,
+          REDIS_URL: TEST_REDIS_URL,
+          REDIS_PREFIX: `${unique('runtime-image')}:`,
+          JWT_SECRET: TEST_JWT_SECRET,
+        },
+        ...(stage.user ? { user: stage.user } : {}),
+      });
+      await waitUntilReady('the runtime image answering GET /health/ready', herald, async () => (await fetch(`http://127.0.0.1:${port}/health/ready`)).ok, {
+        timeoutMs: READY_TIMEOUT_MS,
+        intervalMs: 100,
+      });
+    },
+    3 * STEP_TIMEOUT_MS + READY_TIMEOUT_MS,
+  );
 
   afterAll(async () => {
     if (herald) await herald.stop(10_000);
@@ -172,7 +175,12 @@ describe('the Dockerfile runtime stage, run outside a container', () => {
     expect(response.headers.get('x-request-id')).toBe('runtime-image-check');
     const line = await expectEventually(() => {
       // Every line is JSON (NODE_ENV=production); the request's is among them once its response has finished.
-      const found = herald.output().split('\n').filter(Boolean).map((text) => JSON.parse(text) as Record<string, any>).find((entry) => entry.reqId === 'runtime-image-check');
+      const found = herald
+        .output()
+        .split('\n')
+        .filter(Boolean)
+        .map((text) => JSON.parse(text) as Record<string, any>)
+        .find((entry) => entry.reqId === 'runtime-image-check');
       expect(found).toBeDefined();
       return found as Record<string, any>;
     });
@@ -183,11 +191,22 @@ describe('the Dockerfile runtime stage, run outside a container', () => {
   rootOnly('says why in JSON when it cannot start (no database)', async () => {
     const unreachable = OwnedProcess.spawn('herald without a database', stage.cmd?.[0] as string, stage.cmd?.slice(1) ?? [], {
       cwd: app,
-      env: { PATH: process.env.PATH, ...stage.env, PORT: String(await freePort()), HOST: '127.0.0.1', DATABASE_URL: 'mysql://root@127.0.0.1:9/none', JWT_SECRET: TEST_JWT_SECRET },
+      env: {
+        PATH: process.env.PATH,
+        ...stage.env,
+        PORT: String(await freePort()),
+        HOST: '127.0.0.1',
+        DATABASE_URL: 'mysql://root@127.0.0.1:9/none',
+        JWT_SECRET: TEST_JWT_SECRET,
+      },
       ...(stage.user ? { user: stage.user } : {}),
     });
     expect((await unreachable.waitForExit(60_000)).code).toBe(1);
-    const lines = unreachable.output().split('\n').filter(Boolean).map((text) => JSON.parse(text) as Record<string, any>);
+    const lines = unreachable
+      .output()
+      .split('\n')
+      .filter(Boolean)
+      .map((text) => JSON.parse(text) as Record<string, any>);
     expect(lines.find((line) => line.level === 'error' && /ECONNREFUSED/.test(JSON.stringify(line.err)))).toBeDefined();
   });
 
@@ -198,6 +217,9 @@ describe('the Dockerfile runtime stage, run outside a container', () => {
     const exit = herald.stop(15_000);
     expect((await client.closed).code).toBe(1001);
     // Nest re-raises SIGTERM once its shutdown hooks ran; a SIGKILL would mean the grace ran out.
-    expect([{ code: 0, signal: null }, { code: null, signal: 'SIGTERM' }]).toContainEqual(await exit);
+    expect([
+      { code: 0, signal: null },
+      { code: null, signal: 'SIGTERM' },
+    ]).toContainEqual(await exit);
   });
 });

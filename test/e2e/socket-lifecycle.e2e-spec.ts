@@ -8,7 +8,11 @@ import { within } from '../support/within';
 jest.setTimeout(15_000);
 
 const notify = (herald: TestApp, recipient: string) =>
-  herald.http().post('/notifications').set('authorization', `Bearer ${serviceToken()}`).send({ recipients: [recipient], type: 'lifecycle.check' });
+  herald
+    .http()
+    .post('/notifications')
+    .set('authorization', `Bearer ${serviceToken()}`)
+    .send({ recipients: [recipient], type: 'lifecycle.check' });
 
 describe('socket lifecycle: token expiry', () => {
   const herald = useHerald();

@@ -45,7 +45,12 @@ describe('terminal client (npm run client)', () => {
     return terminal;
   };
   const notify = (recipient: string, type: string, payload: object = {}) =>
-    herald.app.http().post('/notifications').set('authorization', `Bearer ${serviceToken()}`).send({ recipients: [recipient], type, actor: 'billing', payload }).expect(201);
+    herald.app
+      .http()
+      .post('/notifications')
+      .set('authorization', `Bearer ${serviceToken()}`)
+      .send({ recipients: [recipient], type, actor: 'billing', payload })
+      .expect(201);
   const joinRoom = async (client: TestClient, room: string) => {
     client.send({ event: 'room.join', data: { room } });
     return client.next('room.joined', (data) => data.room === room);
@@ -85,7 +90,11 @@ describe('terminal client (npm run client)', () => {
     const [id] = (await notify(alice, 'invoice.paid', { invoice: 'INV-7' })).body.ids as string[];
 
     await terminal.sees(/"notification"/);
-    const frames = terminal.printed().trim().split('\n').map((line) => JSON.parse(line));
+    const frames = terminal
+      .printed()
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line));
     expect(frames[0]).toEqual({ event: 'ready', data: { user: alice } });
     expect(frames[1]).toMatchObject({ event: 'notification', data: { id, type: 'invoice.paid', payload: { invoice: 'INV-7' } } });
   });
@@ -93,7 +102,12 @@ describe('terminal client (npm run client)', () => {
   it('joins --room, prints its history and members, and sends typed lines as room.send', async () => {
     const room = unique('lobby');
     const [alice, bob] = [unique('alice'), unique('bob')];
-    await herald.app.http().post(`/rooms/${room}/messages`).set('authorization', `Bearer ${serviceToken('announcer')}`).send({ text: 'earlier' }).expect(201);
+    await herald.app
+      .http()
+      .post(`/rooms/${room}/messages`)
+      .set('authorization', `Bearer ${serviceToken('announcer')}`)
+      .send({ text: 'earlier' })
+      .expect(201);
     const bobSocket = await herald.connect(bob);
     await joinRoom(bobSocket, room);
     const terminal = start({ token: userToken(alice), room });
@@ -141,7 +155,12 @@ describe('terminal client (npm run client)', () => {
     expect(await within(terminal.exit, 5_000, 'exit after /quit')).toBe(0);
     expect(bobSocket.all('room.message').map((m) => m.text)).toEqual(['back again']);
     await expectEventually(() =>
-      expect(bobSocket.all('room.presence').filter((p) => p.user === alice).map((p) => p.state)).toEqual(['joined', 'left', 'joined', 'left']),
+      expect(
+        bobSocket
+          .all('room.presence')
+          .filter((p) => p.user === alice)
+          .map((p) => p.state),
+      ).toEqual(['joined', 'left', 'joined', 'left']),
     );
   });
 

@@ -41,7 +41,14 @@ describe('live sockets: auth.expiring and auth.refresh', () => {
     // The second warning belongs to the fresh token and comes after the first token's exp.
     await client.next('auth.expiring', (data) => data.exp === expOf(fresh), 10_000);
     expect(Date.now()).toBeGreaterThan(expOf(first) * 1000);
-    const [id] = (await herald.app.http().post('/notifications').set('authorization', `Bearer ${serviceToken()}`).send({ recipients: [alice], type: 'after.refresh' }).expect(201)).body.ids as string[];
+    const [id] = (
+      await herald.app
+        .http()
+        .post('/notifications')
+        .set('authorization', `Bearer ${serviceToken()}`)
+        .send({ recipients: [alice], type: 'after.refresh' })
+        .expect(201)
+    ).body.ids as string[];
     await client.next('notification', (n) => n.id === id);
 
     expect((await within(client.closed, 10_000, 'the 4401 close')).code).toBe(4401);
@@ -52,7 +59,11 @@ describe('live sockets: auth.expiring and auth.refresh', () => {
     ['names another sub', () => token({ sub: unique('mallory'), ttl: 3600 })],
     ['is signed with another secret', (sub) => token({ sub, ttl: 3600, secret: 'not-the-herald-test-secret-0123456789abcdef' })],
     ['has expired', (sub) => token({ sub, ttl: -60 })],
-    ['is unsigned (alg none)', (sub) => `${Buffer.from('{"alg":"none"}').toString('base64url')}.${Buffer.from(JSON.stringify({ sub, exp: nowSeconds() + 3600 })).toString('base64url')}.`],
+    [
+      'is unsigned (alg none)',
+      (sub) =>
+        `${Buffer.from('{"alg":"none"}').toString('base64url')}.${Buffer.from(JSON.stringify({ sub, exp: nowSeconds() + 3600 })).toString('base64url')}.`,
+    ],
     ['marks an unknown extension critical', (sub) => signJws('HS256', TEST_JWT_SECRET, { sub, exp: nowSeconds() + 3600 }, { crit: ['x-ext'], 'x-ext': true })],
     ['has a JSON null payload', () => signJws('HS256', TEST_JWT_SECRET, null)],
     ['is not a JWT', () => 'not-a-jwt'],

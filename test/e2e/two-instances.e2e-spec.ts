@@ -27,7 +27,7 @@ describe('several instances sharing MySQL and Redis', () => {
     return response.body.id as string;
   };
 
-  it('delivers a notification POSTed on one instance to the recipient\'s socket on another', async () => {
+  it("delivers a notification POSTed on one instance to the recipient's socket on another", async () => {
     const alice = unique('alice');
     const onA = await a.connect(alice);
 
@@ -46,13 +46,17 @@ describe('several instances sharing MySQL and Redis', () => {
     }
   });
 
-  it('tells the user\'s socket on one instance when a notification is read through another', async () => {
+  it("tells the user's socket on one instance when a notification is read through another", async () => {
     const alice = unique('alice');
     const onA = await a.connect(alice);
     const id = await notify(a.app, alice);
     await onA.next('notification', (n) => n.id === id);
 
-    await b.app.http().post(`/notifications/${id}/read`).set('authorization', `Bearer ${userToken(alice)}`).expect(204);
+    await b.app
+      .http()
+      .post(`/notifications/${id}/read`)
+      .set('authorization', `Bearer ${userToken(alice)}`)
+      .expect(204);
 
     expect(await onA.next('notification.read')).toEqual({ ids: [id] });
   });

@@ -10,7 +10,10 @@ const OTHER_SECRET = 'not-the-herald-test-secret-0123456789abcdef';
 const hostileTokens: Array<[string, () => string]> = [
   ['has a JSON null payload', () => signJws('HS256', TEST_JWT_SECRET, null)],
   ['has a JSON array payload', () => signJws('HS256', TEST_JWT_SECRET, [{ sub: unique('alice'), exp: nowSeconds() + 600 }])],
-  ['marks an unknown extension critical (crit)', () => signJws('HS256', TEST_JWT_SECRET, { sub: unique('alice'), exp: nowSeconds() + 600 }, { crit: ['x-ext'], 'x-ext': true })],
+  [
+    'marks an unknown extension critical (crit)',
+    () => signJws('HS256', TEST_JWT_SECRET, { sub: unique('alice'), exp: nowSeconds() + 600 }, { crit: ['x-ext'], 'x-ext': true }),
+  ],
   ['marks b64 false critical', () => signJws('HS256', TEST_JWT_SECRET, { sub: unique('alice'), exp: nowSeconds() + 600 }, { crit: ['b64'], b64: false })],
 ];
 
@@ -110,18 +113,30 @@ describe('REST authentication', () => {
   });
 
   it('answers 401 to a valid token after a tab instead of a space, as the upgrade does', async () => {
-    await herald.app.http().get('/notifications').set('authorization', `Bearer\t${userToken(unique('alice'))}`).expect(401);
+    await herald.app
+      .http()
+      .get('/notifications')
+      .set('authorization', `Bearer\t${userToken(unique('alice'))}`)
+      .expect(401);
   });
 
   it.each([
     ['the scheme in lower case', (jwt: string) => `bearer ${jwt}`],
     ['two spaces (RFC 6750 1*SP)', (jwt: string) => `Bearer  ${jwt}`],
   ])('answers 200 to a valid token with %s, as the upgrade does', async (_case, header) => {
-    await herald.app.http().get('/notifications').set('authorization', header(userToken(unique('alice')))).expect(200);
+    await herald.app
+      .http()
+      .get('/notifications')
+      .set('authorization', header(userToken(unique('alice'))))
+      .expect(200);
   });
 
   it('answers 200 to a valid token', async () => {
-    await herald.app.http().get('/notifications').set('authorization', `Bearer ${userToken(unique('alice'))}`).expect(200);
+    await herald.app
+      .http()
+      .get('/notifications')
+      .set('authorization', `Bearer ${userToken(unique('alice'))}`)
+      .expect(200);
   });
 });
 

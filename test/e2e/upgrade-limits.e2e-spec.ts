@@ -41,7 +41,7 @@ function attempt(wsUrl: string, token: string, localAddress = '127.0.0.1', keepO
 describe('WebSocket upgrades per client address (WS_UPGRADES_PER_MINUTE)', () => {
   const fixture = useHerald({ WS_UPGRADES_PER_MINUTE: '5' });
 
-  it('refuses the attempt after a minute\'s allowance with 429 and Retry-After, counting refused attempts too', async () => {
+  it("refuses the attempt after a minute's allowance with 429 and Retry-After, counting refused attempts too", async () => {
     const url = fixture.app.wsUrl;
     const address = '127.0.0.11';
     const results = [
@@ -73,7 +73,7 @@ describe('WebSocket upgrades per client address (WS_UPGRADES_PER_MINUTE)', () =>
 describe('open sockets per user (MAX_SOCKETS_PER_USER)', () => {
   const fixture = useHerald({ MAX_SOCKETS_PER_USER: '2' });
 
-  it('refuses a user\'s third socket with 429 and admits one again once one of the two closes', async () => {
+  it("refuses a user's third socket with 429 and admits one again once one of the two closes", async () => {
     const alice = unique('alice');
     const first = await fixture.connect(alice);
     await fixture.connect(alice);

@@ -12,11 +12,9 @@ const idCodePoint = fc
 /** Up to 50 code points of any plane: at most 100 UTF-16 units, with room for a unique prefix. */
 const idText = fc.oneof(fc.string({ unit: idCodePoint, maxLength: 50 }), fc.string({ unit: 'grapheme-ascii', maxLength: 50 }));
 /** One UTF-16 unit an id must not hold: a lone surrogate or a C0/C1 control character. */
-const forbiddenUnit = fc.oneof(
-  fc.integer({ min: 0xd800, max: 0xdfff }),
-  fc.integer({ min: 0x00, max: 0x1f }),
-  fc.integer({ min: 0x7f, max: 0x9f }),
-).map((code) => String.fromCharCode(code));
+const forbiddenUnit = fc
+  .oneof(fc.integer({ min: 0xd800, max: 0xdfff }), fc.integer({ min: 0x00, max: 0x1f }), fc.integer({ min: 0x7f, max: 0x9f }))
+  .map((code) => String.fromCharCode(code));
 /**
  * A string of 1-101 units that is an id but for one forbidden unit. Put
  * between two well-formed pieces, a surrogate is always lone: a well-formed
@@ -44,7 +42,10 @@ describe('user id rules', () => {
   it('refuses a token whose sub holds a lone surrogate or a control character, on REST and on the upgrade, with 401', async () => {
     await fc.assert(
       fc.asyncProperty(badId, async (sub) => {
-        await http().get('/notifications').set('authorization', `Bearer ${userToken(sub)}`).expect(401);
+        await http()
+          .get('/notifications')
+          .set('authorization', `Bearer ${userToken(sub)}`)
+          .expect(401);
         expect(await upgradeStatus(fixture.app.wsUrl, { token: userToken(sub) })).toBe(401);
         expect(await upgradeStatus(fixture.app.wsUrl, { queryToken: userToken(sub) })).toBe(401);
       }),
@@ -62,7 +63,10 @@ describe('user id rules', () => {
       }),
       { numRuns: 40 },
     );
-    const feed = await http().get('/notifications').set('authorization', `Bearer ${userToken(witness)}`).expect(200);
+    const feed = await http()
+      .get('/notifications')
+      .set('authorization', `Bearer ${userToken(witness)}`)
+      .expect(200);
     expect(feed.body.items).toEqual([]);
   });
 
@@ -81,10 +85,16 @@ describe('user id rules', () => {
     const [id] = (await post({ recipients: [`\ufffd${suffix}`], type: 'alias.check' }).expect(201)).body.ids as string[];
 
     for (const sub of [`\ud800${suffix}`, `\udfff${suffix}`]) {
-      await http().get('/notifications').set('authorization', `Bearer ${userToken(sub)}`).expect(401);
+      await http()
+        .get('/notifications')
+        .set('authorization', `Bearer ${userToken(sub)}`)
+        .expect(401);
       expect(await upgradeStatus(fixture.app.wsUrl, { token: userToken(sub), since: '0' })).toBe(401);
     }
-    const owner = await http().get('/notifications').set('authorization', `Bearer ${userToken(`\ufffd${suffix}`)}`).expect(200);
+    const owner = await http()
+      .get('/notifications')
+      .set('authorization', `Bearer ${userToken(`\ufffd${suffix}`)}`)
+      .expect(200);
     expect(owner.body.items.map((item: { id: string }) => item.id)).toEqual([id]);
   });
 
@@ -97,7 +107,10 @@ describe('user id rules', () => {
           expect(client.frames[0]).toEqual({ event: 'ready', data: { user: sub } });
           const [id] = (await post({ recipients: [sub], type: 'exact.id', actor: sub }).expect(201)).body.ids as string[];
           expect(await client.next('notification', (n) => n.id === id)).toMatchObject({ id, actor: sub });
-          const feed = await http().get('/notifications').set('authorization', `Bearer ${userToken(sub)}`).expect(200);
+          const feed = await http()
+            .get('/notifications')
+            .set('authorization', `Bearer ${userToken(sub)}`)
+            .expect(200);
           expect(feed.body.items.map((item: { id: string; actor: string }) => [item.id, item.actor])).toEqual([[id, sub]]);
         } finally {
           await client.close();
@@ -121,7 +134,10 @@ describe('user id rules', () => {
     expect(client.all('room.joined')).toEqual([]);
     // A lone surrogate cannot be percent-encoded as UTF-8; its CESU-8 bytes are not valid UTF-8.
     for (const path of ['/rooms/a%ED%A0%80b/messages', '/rooms/a%00b/messages', '/rooms/a%C2%85b/messages']) {
-      const response = await http().get(path).set('authorization', `Bearer ${userToken(unique('alice'))}`).expect(400);
+      const response = await http()
+        .get(path)
+        .set('authorization', `Bearer ${userToken(unique('alice'))}`)
+        .expect(400);
       expect(response.body).toMatchObject({ statusCode: 400, error: 'Bad Request' });
     }
   });
@@ -140,7 +156,10 @@ describe('user id rules', () => {
     const text = 'line one\nline two \ud83d\ude00';
     client.send({ event: 'room.send', data: { room, text } });
     expect(await client.next('room.message')).toMatchObject({ room, text });
-    const history = await http().get(`/rooms/${room}/messages`).set('authorization', `Bearer ${userToken(unique('bob'))}`).expect(200);
+    const history = await http()
+      .get(`/rooms/${room}/messages`)
+      .set('authorization', `Bearer ${userToken(unique('bob'))}`)
+      .expect(200);
     expect(history.body.items.map((message: { text: string }) => message.text)).toEqual([text]);
   });
 

@@ -138,7 +138,8 @@ export async function runStage(instructions: readonly Instruction[], options: Ru
       case 'EXPOSE':
         break;
       case 'HEALTHCHECK': {
-        const command = /^(?:--[a-z-]+=\S+\s+)*CMD\s+(\[.*\])$/.exec(args)?.[1] ?? fail('only HEALTHCHECK [--option=value ...] CMD ["exec", "form"] is supported');
+        const command =
+          /^(?:--[a-z-]+=\S+\s+)*CMD\s+(\[.*\])$/.exec(args)?.[1] ?? fail('only HEALTHCHECK [--option=value ...] CMD ["exec", "form"] is supported');
         result.healthcheck = JSON.parse(command) as string[];
         break;
       }

@@ -18,7 +18,10 @@ export function signJws(alg: JwsAlgorithm, key: string | Buffer | KeyObject, pay
 }
 
 function signature(alg: JwsAlgorithm, key: string | Buffer | KeyObject, input: string): Buffer {
-  if (alg.startsWith('HS')) return createHmac(`sha${alg.slice(2)}`, key).update(input).digest();
+  if (alg.startsWith('HS'))
+    return createHmac(`sha${alg.slice(2)}`, key)
+      .update(input)
+      .digest();
   const privateKey = key instanceof KeyObject ? key : createPrivateKey(key);
   switch (alg) {
     case 'RS256':

@@ -42,7 +42,16 @@ export async function startBalancer(configFile: string, upstreams: readonly numb
   );
   const file = join(folder, 'nginx.conf');
   writeFileSync(file, config);
-  const child = OwnedProcess.spawn('nginx', NGINX, ['-p', folder, '-c', file, '-e', join(folder, 'error.log'), '-g', `daemon off; pid ${join(folder, 'nginx.pid')};`]);
+  const child = OwnedProcess.spawn('nginx', NGINX, [
+    '-p',
+    folder,
+    '-c',
+    file,
+    '-e',
+    join(folder, 'error.log'),
+    '-g',
+    `daemon off; pid ${join(folder, 'nginx.pid')};`,
+  ]);
   await waitUntilReady(`nginx on ${port}`, child, async () => (await fetch(`http://127.0.0.1:${port}/health`)).ok, { timeoutMs: 15_000 });
   return {
     port,

@@ -28,7 +28,12 @@ export async function postNotifications(baseUrl: string, token: string, recipien
       signal: AbortSignal.timeout(20_000),
     });
     const body = (await response.json().catch(() => null)) as { ids?: Id[] } | null;
-    return { status: response.status, ids: response.status === 201 ? (body?.ids ?? []) : [], retryAfter: response.headers.get('retry-after'), ms: performance.now() - started };
+    return {
+      status: response.status,
+      ids: response.status === 201 ? (body?.ids ?? []) : [],
+      retryAfter: response.headers.get('retry-after'),
+      ms: performance.now() - started,
+    };
   } catch (error) {
     return { status: 0, ids: [], retryAfter: null, ms: performance.now() - started, error: String((error as Error).cause ?? error) };
   }

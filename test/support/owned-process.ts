@@ -28,7 +28,10 @@ export class OwnedProcess {
   private status: ExitStatus | undefined;
   private collected = '';
 
-  private constructor(private readonly child: ChildProcess, readonly name: string) {
+  private constructor(
+    private readonly child: ChildProcess,
+    readonly name: string,
+  ) {
     const collect = (chunk: Buffer) => {
       this.collected = (this.collected + chunk.toString('utf8')).slice(-OUTPUT_LIMIT_CHARS);
     };

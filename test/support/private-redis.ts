@@ -57,7 +57,22 @@ export class PrivateRedis {
   async start(): Promise<void> {
     if (this.server?.running) throw new Error(`private Redis on ${this.port} is already running`);
     // Options as arguments, not a file: no RDB/AOF persistence, no daemon (the child is ours to signal).
-    const args = ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', this.dir, '--daemonize', 'no', '--loglevel', 'warning'];
+    const args = [
+      '--port',
+      String(this.port),
+      '--bind',
+      '127.0.0.1',
+      '--save',
+      '',
+      '--appendonly',
+      'no',
+      '--dir',
+      this.dir,
+      '--daemonize',
+      'no',
+      '--loglevel',
+      'warning',
+    ];
     const server = OwnedProcess.spawn(`redis-server on ${this.port}`, 'redis-server', args, { cwd: this.dir });
     this.server = server;
     try {

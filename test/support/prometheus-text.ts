@@ -35,47 +35,50 @@ export function parseExposition(text: string): Exposition {
   const helps = new Set<string>();
   const samples: Sample[] = [];
   const seen = new Set<string>();
-  text.split('\n').slice(0, -1).forEach((line, index) => {
-    const fail = (why: string) => {
-      throw new Error(`line ${index + 1} ${why}: ${JSON.stringify(line)}`);
-    };
-    if (line === '') return;
-    if (line.startsWith('#')) {
-      const meta = /^# (HELP|TYPE) (\S+) ?(.*)$/.exec(line);
-      if (!meta) return;
-      const [, kind, name, rest] = meta;
-      if (!METRIC_NAME.test(name)) fail('names an invalid metric');
-      if (kind === 'TYPE') {
-        if (!TYPES.has(rest)) fail('has an unknown type');
-        if (types.has(name)) fail('repeats a TYPE');
-        if (samples.some((sample) => familyOf(sample.name, types) === name)) fail('comes after samples of its family');
-        types.set(name, rest);
-      } else {
-        if (helps.has(name)) fail('repeats a HELP');
-        helps.add(name);
+  text
+    .split('\n')
+    .slice(0, -1)
+    .forEach((line, index) => {
+      const fail = (why: string) => {
+        throw new Error(`line ${index + 1} ${why}: ${JSON.stringify(line)}`);
+      };
+      if (line === '') return;
+      if (line.startsWith('#')) {
+        const meta = /^# (HELP|TYPE) (\S+) ?(.*)$/.exec(line);
+        if (!meta) return;
+        const [, kind, name, rest] = meta;
+        if (!METRIC_NAME.test(name)) fail('names an invalid metric');
+        if (kind === 'TYPE') {
+          if (!TYPES.has(rest)) fail('has an unknown type');
+          if (types.has(name)) fail('repeats a TYPE');
+          if (samples.some((sample) => familyOf(sample.name, types) === name)) fail('comes after samples of its family');
+          types.set(name, rest);
+        } else {
+          if (helps.has(name)) fail('repeats a HELP');
+          helps.add(name);
+        }
+        return;
       }
-      return;
-    }
-    const match = SAMPLE.exec(line);
-    if (!match) return fail('is not a sample');
-    const [, name, labelText = '', rawValue] = match;
-    const labels: Record<string, string> = {};
-    let rest = labelText;
-    while (rest.length > 0) {
-      const label = LABEL.exec(rest);
-      if (!label || !LABEL_NAME.test(label[1])) return fail('has a malformed label');
-      if (label[1] in labels) fail('repeats a label');
-      labels[label[1]] = label[2].replace(/\\(["\\n])/g, (_, c: string) => (c === 'n' ? '\n' : c));
-      rest = rest.slice(label[0].length);
-    }
-    const value = parseValue(rawValue);
-    if (value === null) fail('has a value that is not a float');
-    const key = `${name}${JSON.stringify(Object.entries(labels).sort())}`;
-    if (seen.has(key)) fail('repeats a series');
-    seen.add(key);
-    if (!types.has(familyOf(name, types))) fail('has no TYPE before it');
-    samples.push({ name, labels, value: value as number });
-  });
+      const match = SAMPLE.exec(line);
+      if (!match) return fail('is not a sample');
+      const [, name, labelText = '', rawValue] = match;
+      const labels: Record<string, string> = {};
+      let rest = labelText;
+      while (rest.length > 0) {
+        const label = LABEL.exec(rest);
+        if (!label || !LABEL_NAME.test(label[1])) return fail('has a malformed label');
+        if (label[1] in labels) fail('repeats a label');
+        labels[label[1]] = label[2].replace(/\\(["\\n])/g, (_, c: string) => (c === 'n' ? '\n' : c));
+        rest = rest.slice(label[0].length);
+      }
+      const value = parseValue(rawValue);
+      if (value === null) fail('has a value that is not a float');
+      const key = `${name}${JSON.stringify(Object.entries(labels).sort())}`;
+      if (seen.has(key)) fail('repeats a series');
+      seen.add(key);
+      if (!types.has(familyOf(name, types))) fail('has no TYPE before it');
+      samples.push({ name, labels, value: value as number });
+    });
   checkHistograms(types, samples);
   return exposition(types, samples);
 }

@@ -28,7 +28,9 @@ export class RelayCursor {
 
   /** The id up to which the relay has published. */
   async position(): Promise<Id> {
-    const [rows] = (await this.connection.query("SELECT position FROM outbox_cursors WHERE stream = 'notifications'")) as unknown as [Array<{ position: string | number }>];
+    const [rows] = (await this.connection.query("SELECT position FROM outbox_cursors WHERE stream = 'notifications'")) as unknown as [
+      Array<{ position: string | number }>,
+    ];
     return String(rows[0].position);
   }
 

@@ -23,7 +23,12 @@ if (!client) {
   wire(
     document.getElementById('targeted-form'),
     '/notifications',
-    (content, field) => ({ recipients: field('recipients').split(/[\s,]+/).filter(Boolean), ...content }),
+    (content, field) => ({
+      recipients: field('recipients')
+        .split(/[\s,]+/)
+        .filter(Boolean),
+      ...content,
+    }),
     { idempotent: true },
   );
   client.connect();
