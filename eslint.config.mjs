@@ -21,6 +21,9 @@ export default tseslint.config(
     rules: {
       // `_name` marks a parameter an interface requires but an implementation does not use.
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      // Ports return promises (GroupBroadcaster, RoomPresence, Nest's guard hooks): an in-process
+      // implementation is `async` without awaiting anything, which is the clearest way to keep the contract.
+      '@typescript-eslint/require-await': 'off',
     },
   },
   {
@@ -33,6 +36,8 @@ export default tseslint.config(
       '@typescript-eslint/no-unsafe-argument': 'off',
       '@typescript-eslint/no-unsafe-return': 'off',
       '@typescript-eslint/no-unsafe-call': 'off',
+      // Frames and bodies parsed from the wire are `any` in the same way; tests name them so.
+      '@typescript-eslint/no-explicit-any': 'off',
     },
   },
   {
@@ -40,7 +45,7 @@ export default tseslint.config(
     languageOptions: { sourceType: 'module', globals: { ...globals.browser } },
   },
   {
-    files: ['test/support/ts-register.js'],
+    files: ['test/support/*.js'],
     languageOptions: { sourceType: 'commonjs', globals: { ...globals.node } },
   },
   prettier,

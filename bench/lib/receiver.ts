@@ -90,6 +90,7 @@ export class Receiver {
       let ready = false;
       ws.on('message', (raw: RawData) => {
         if (ready) return this.receive(state, raw as Buffer);
+        // eslint-disable-next-line @typescript-eslint/no-base-to-string -- ws hands text frames over as one Buffer here
         if (raw.toString().startsWith('{"event":"ready"')) {
           ready = true;
           this.sockets.push(state);

@@ -44,9 +44,7 @@ export class TokenKeys {
     const secrets = [auth.jwtSecret, ...auth.previousSecrets].filter((secret): secret is string => secret !== null);
     this.secretCount = secrets.length;
     this.secrets = Promise.all(
-      secrets.map(
-        (secret) => webcrypto.subtle.importKey('raw', Buffer.from(secret, 'utf8'), { name: 'HMAC', hash: 'SHA-256' }, false, ['verify']) as Promise<CryptoKey>,
-      ),
+      secrets.map((secret) => webcrypto.subtle.importKey('raw', Buffer.from(secret, 'utf8'), { name: 'HMAC', hash: 'SHA-256' }, false, ['verify'])),
     );
     this.jwks = auth.jwksUrl ? new JwksKeySource(auth.jwksUrl) : null;
     if (this.jwks) this.asymmetric = { key: this.jwks.key, algorithms: JWKS_ALGORITHMS };

@@ -94,7 +94,7 @@ export class TokenRules implements OnModuleInit {
     }
     return {
       sub: claims.sub,
-      roles: (roles as string[] | undefined) ?? [],
+      roles: roles ?? [],
       expiresAt: claims.exp,
       issuedAt: typeof claims.iat === 'number' ? claims.iat : null,
     };

@@ -148,7 +148,7 @@ export class RedisGroupBroadcaster implements GroupBroadcaster {
   async close(): Promise<void> {
     // QUIT on a connection that is down would wait for a reconnect that may never come.
     await Promise.allSettled(
-      [this.publisher, this.subscriber].map((connection) => (connection.status === 'ready' ? connection.quit() : connection.disconnect())),
+      [this.publisher, this.subscriber].map((connection) => (connection.status === 'ready' ? connection.quit() : Promise.resolve(connection.disconnect()))),
     );
   }
 }

@@ -38,6 +38,7 @@ describe('terminal lines', () => {
 
   it('shows control characters as escapes so text cannot drive the terminal', () => {
     expect(sanitize('a\u001b[2Jb\nc\u009bd\u202ee')).toBe('a\\u001b[2Jb\\nc\\u009bd\\u202ee');
+    // eslint-disable-next-line no-control-regex -- the test looks for control characters
     expect(roomMessageLine({ room: 'r', sender: 'm\u001b]0;x\u0007', text: 'hi' })).not.toMatch(/[\u0000-\u001f]/);
   });
 });

@@ -8,6 +8,7 @@ import { ServerEvent } from '../realtime/protocol';
 
 type Data = Record<string, unknown>;
 
+// eslint-disable-next-line no-control-regex -- matching control characters is the point: they are escaped before printing
 const CONTROL = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g;
 const NAMED: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
 

@@ -56,7 +56,7 @@ export class TerminalToken {
   /** The current token's `exp` in seconds, read without verifying (the server verifies); null when unreadable. */
   get expiresAt(): number | null {
     try {
-      const exp: unknown = JSON.parse(Buffer.from(this.value.split('.')[1] ?? '', 'base64url').toString('utf8')).exp;
+      const exp: unknown = (JSON.parse(Buffer.from(this.value.split('.')[1] ?? '', 'base64url').toString('utf8')) as { exp?: unknown }).exp;
       return typeof exp === 'number' ? exp : null;
     } catch (error) {
       if (error instanceof SyntaxError) return null;
@@ -89,7 +89,7 @@ async function mintDevToken(wsUrl: string, request: DevTokenRequest): Promise<st
     if (!(error instanceof SyntaxError)) throw error;
   }
   if (response.status !== 201 || typeof body.token !== 'string') {
-    throw new Error(`POST /auth/dev-token answered ${response.status}${body.message ? `: ${[body.message].flat().join('; ')}` : ''}`);
+    throw new Error(`POST /auth/dev-token answered ${response.status}${body.message ? `: ${[body.message as string | string[]].flat().join('; ')}` : ''}`);
   }
   return body.token;
 }

@@ -4,7 +4,7 @@ import { exceedsJsonDepth } from './json-depth';
 /** Levels of arrays and objects in a value, by walking it (the oracle). */
 function depthOf(value: unknown): number {
   if (value === null || typeof value !== 'object') return 0;
-  const children = Object.values(value as object);
+  const children = Object.values(value);
   return 1 + children.reduce<number>((deepest, child) => Math.max(deepest, depthOf(child)), 0);
 }
 

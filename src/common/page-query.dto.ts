@@ -11,7 +11,7 @@ export class PageQueryDto {
   /** Page size, 1-100; each route has its own default. */
   @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: MAX_PAGE_LIMIT, description: 'page size (default 20 for the feed, 50 for room history)' })
   @IsOptional()
-  @Transform(({ value }) => (typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value))
+  @Transform(({ value }: { value: unknown }) => (typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value))
   @IsInt()
   @Min(1)
   @Max(MAX_PAGE_LIMIT)

@@ -34,7 +34,7 @@ export async function runMigrations(dataSource: DataSource): Promise<Migration[]
  * raise it). Refuse to start rather than hand out other rows' ids.
  */
 async function assertConsecutiveAutoIncrement(dataSource: DataSource): Promise<void> {
-  const [row] = (await dataSource.query('SELECT @@auto_increment_increment AS increment')) as Array<{ increment: number | string }>;
+  const [row] = await dataSource.query<Array<{ increment: number | string }>>('SELECT @@auto_increment_increment AS increment');
   if (Number(row?.increment) !== 1) {
     throw new Error(`auto_increment_increment is ${row?.increment}; Herald needs 1 (set it for Herald's sessions or the server)`);
   }

@@ -38,7 +38,7 @@ export class RequestLog {
       // For a 5xx without an error pino-http makes one up ("failed with status code 503"); its stack says nothing.
       customErrorObject: (_request, response, error, fields: Record<string, unknown>) =>
         error.message === `failed with status code ${response.statusCode}` ? { ...fields, err: undefined } : fields,
-    }) as unknown as RequestHandler;
+    });
   }
 
   /**

@@ -55,6 +55,7 @@ export class PrometheusHeraldMetrics implements HeraldMetrics, OnModuleDestroy {
 
   constructor(@Inject(GROUP_BROADCASTER) private readonly broadcaster: GroupBroadcaster) {
     const registers = [this.registry];
+    // eslint-disable-next-line @typescript-eslint/no-this-alias -- prom-client calls collect() with the metric as `this`
     const metrics = this;
 
     new Gauge({

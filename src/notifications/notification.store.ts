@@ -66,6 +66,7 @@ export class NotificationStore {
 
   /** One multi-row INSERT, in plain SQL (the hot path of every POST); returns the first id. */
   private async insertRows(manager: EntityManager, recipients: ReadonlyArray<string | null>, content: NotificationContent): Promise<bigint> {
+    // eslint-disable-next-line @typescript-eslint/no-unsafe-assignment -- TypeORM's driver conversion returns any; it is the driver's own value for this column
     const createdAt = this.dataSource.driver.preparePersistentValue(content.createdAt, this.createdAtColumn);
     const parameters: unknown[] = [];
     for (const recipient of recipients) parameters.push(recipient, content.type, content.actor, content.payload, createdAt);

@@ -1,18 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import {
-  ArrayMaxSize,
-  ArrayMinSize,
-  ArrayUnique,
-  IsArray,
-  IsBoolean,
-  IsObject,
-  IsOptional,
-  IsString,
-  Length,
-  ValidateBy,
-  ValidationOptions,
-} from 'class-validator';
+import { ArrayMaxSize, ArrayMinSize, ArrayUnique, IsArray, IsBoolean, IsObject, IsOptional, ValidateBy, ValidationOptions } from 'class-validator';
 import { PageQueryDto } from '../common/page-query.dto';
 import { IsUserId } from '../common/user-id';
 
@@ -86,7 +74,7 @@ export class FeedQueryDto extends PageQueryDto {
   /** `true` for unread notifications only. */
   @ApiPropertyOptional({ type: Boolean, description: '`true` for unread notifications only' })
   @IsOptional()
-  @Transform(({ value }) => (value === 'true' ? true : value === 'false' ? false : value))
+  @Transform(({ value }: { value: unknown }) => (value === 'true' ? true : value === 'false' ? false : value))
   @IsBoolean()
   unread?: boolean;
 }

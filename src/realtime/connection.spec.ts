@@ -49,7 +49,7 @@ describe('Connection.deliver', () => {
     const received: string[] = [];
     const all = new Promise<void>((resolve, reject) => {
       pair.client.on('message', (data) => {
-        received.push((JSON.parse(String(data)) as { data: { id: string } }).data.id);
+        received.push((JSON.parse((data as Buffer).toString()) as { data: { id: string } }).data.id);
         if (received.length === frames.length) resolve();
       });
       pair.client.once('close', (code) => reject(new Error(`closed with ${code} after ${received.length} frames`)));

@@ -34,7 +34,7 @@ export class WsErrorFilter implements ExceptionFilter {
     if (error instanceof WsException) {
       const body = error.getError();
       if (typeof body === 'object' && body !== null && 'code' in body) return body as { code: string; message: string };
-      return { code: ErrorCode.InvalidData, message: String(body) };
+      return { code: ErrorCode.InvalidData, message: typeof body === 'string' ? body : JSON.stringify(body) };
     }
     if (error instanceof DomainError) {
       return { code: WS_ERROR_CODE[error.code as NotificationsErrorCode | RoomsErrorCode] ?? ErrorCode.InternalError, message: error.message };

@@ -7,7 +7,7 @@ export class MemoryRoomPresence implements RoomPresence {
 
   async add(room: string, user: string, connectionId: string): Promise<boolean> {
     let users = this.rooms.get(room);
-    if (!users) this.rooms.set(room, (users = new Map()));
+    if (!users) this.rooms.set(room, (users = new Map<string, Set<string>>()));
     const sockets = users.get(user);
     if (sockets) {
       sockets.add(connectionId);

@@ -79,7 +79,7 @@ describe('web client: inbox', () => {
 
     await page.locator(`#feed .note[data-id="${ids[0]}"]`).waitFor();
     const shown = await page.locator('#feed .note').evaluateAll((rows) => rows.map((row) => row.getAttribute('data-id')));
-    expect(shown.filter((id) => ids.includes(id!))).toEqual([...ids].reverse());
+    expect(shown.filter((id) => ids.includes(id))).toEqual([...ids].reverse());
   });
 
   it('marks one notification read in one tab and the other tab follows, then mark-all in the other tab and the first follows', async () => {

@@ -430,7 +430,7 @@ describe('delivery under faults (private Redis and MariaDB)', () => {
       // Holding the stream's cursor row stands in for a relay that is behind: every instance finds it busy,
       // so what the victim stores now is acknowledged but not published when it dies.
       const cursor = await RelayCursor.open(servers.mariadb.url);
-      let releasedAt = 0;
+      let releasedAt: number;
       try {
         await cursor.hold();
         const posts = await inParallel(10, 3, (i) => postNotifications(victim.process.baseUrl, service, users, `backlog.${i}`));

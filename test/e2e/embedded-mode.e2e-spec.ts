@@ -38,7 +38,7 @@ describe('embedded mode (SQLite file, in-process broadcaster)', () => {
 
     const file = await new DataSource({ type: 'better-sqlite3', database: sqlitePath(), readonly: true }).initialize();
     try {
-      const rows = (await file.query('SELECT id, recipient, type FROM notifications')) as Array<{ id: number; recipient: string; type: string }>;
+      const rows = await file.query<Array<{ id: number; recipient: string; type: string }>>('SELECT id, recipient, type FROM notifications');
       expect(rows.map((row) => ({ ...row, id: String(row.id) }))).toEqual([{ id: created.body.ids[0], recipient: 'dora', type: 'stored.locally' }]);
     } finally {
       await file.destroy();

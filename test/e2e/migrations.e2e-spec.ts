@@ -142,6 +142,7 @@ describe('schema migrations', () => {
     });
 
     const objects = async (dataSource: DataSource, type: 'table' | 'index'): Promise<string[]> => {
+      // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion -- TypeORM's query() returns any; the cast names the rows
       const rows = (await dataSource.query("SELECT name FROM sqlite_master WHERE type = ? AND name NOT LIKE 'sqlite_%' ORDER BY name", [type])) as Array<{
         name: string;
       }>;

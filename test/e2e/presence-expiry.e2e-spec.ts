@@ -27,7 +27,7 @@ describe('room presence when an instance dies', () => {
     const before = client.all('room.joined').length;
     client.send({ event: 'room.join', data: { room } });
     await client.next('room.joined', () => client.all('room.joined').length > before);
-    return client.all('room.joined')[before] as { members: string[] };
+    return client.all('room.joined')[before];
   };
   const presence = (client: TestClient, user: string) => client.all('room.presence').filter((p: { user: string }) => p.user === user);
 

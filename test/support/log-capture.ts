@@ -27,7 +27,7 @@ export class LogCapture extends Writable {
           return JSON.parse(line) as LogLine;
         } catch (error) {
           if (!(error instanceof SyntaxError)) throw error;
-          throw new Error(`log line is not JSON: ${line}`);
+          throw new Error(`log line is not JSON: ${line}`, { cause: error });
         }
       });
   }
