@@ -1,5 +1,6 @@
 import { generateKeyPairSync } from 'node:crypto';
-import { ConfigError, DEVELOPMENT_JWT_SECRET, loadConfig } from './load-config';
+import { DEVELOPMENT_JWT_SECRET, loadConfig } from './load-config';
+import { configErrorFor } from '../../test/support/config-error-for';
 
 const SECRET = 'a-test-secret-that-is-at-least-32-chars-long';
 const OLD_SECRET = 'the-previous-secret-also-32-characters-long';
@@ -7,16 +8,6 @@ const JWKS_URL = 'https://idp.example.com/realms/acme/protocol/openid-connect/ce
 
 const spki = (key: ReturnType<typeof generateKeyPairSync>['publicKey']): string => key.export({ type: 'spki', format: 'pem' }).toString();
 const rsaPublicKey = spki(generateKeyPairSync('rsa', { modulusLength: 2048 }).publicKey);
-
-function configErrorFor(env: NodeJS.ProcessEnv): ConfigError {
-  try {
-    loadConfig(env);
-  } catch (error) {
-    if (error instanceof ConfigError) return error;
-    throw error;
-  }
-  throw new Error(`loadConfig accepted ${JSON.stringify(Object.keys(env))}`);
-}
 
 describe('loadConfig: identity', () => {
   it('defaults to the roles claim, 5 s of clock tolerance, and no identity provider', () => {

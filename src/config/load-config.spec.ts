@@ -3,20 +3,10 @@ import { join } from 'node:path';
 import { getMetadataStorage, ValidationTypes } from 'class-validator';
 import fc from 'fast-check';
 import { Environment } from './environment';
-import { ConfigError, DEFAULTS, environmentKeys, loadConfig } from './load-config';
+import { DEFAULTS, environmentKeys, loadConfig } from './load-config';
+import { configErrorFor } from '../../test/support/config-error-for';
 
 const SECRET = 'a-test-secret-that-is-at-least-32-chars-long';
-
-/** Runs `loadConfig(env)` and returns the ConfigError it throws; fails the test if it does not throw one. */
-function configErrorFor(env: NodeJS.ProcessEnv): ConfigError {
-  try {
-    loadConfig(env);
-  } catch (error) {
-    if (error instanceof ConfigError) return error;
-    throw error;
-  }
-  throw new Error(`loadConfig accepted ${JSON.stringify(env)}`);
-}
 
 /** The `KEY=value` lines of the repository's `.env.example`, in file order. */
 function envExampleEntries(): Array<[string, string]> {
