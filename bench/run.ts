@@ -14,6 +14,7 @@ import { summarizeProfile } from './profile-summary';
 import { batch } from './workloads/batch';
 import { connections } from './workloads/connections';
 import { fanout } from './workloads/fanout';
+import { restPath } from './workloads/rest-path';
 import { slowConsumer } from './workloads/slow-consumer';
 import { targeted } from './workloads/targeted';
 import { twoInstances } from './workloads/two-instances';
@@ -28,13 +29,13 @@ import { twoInstances } from './workloads/two-instances';
  * docs/performance.md (full runs; quick runs only with --docs).
  *
  * Env: BENCH_MYSQL_URL (mysql://root@127.0.0.1:3306), BENCH_REDIS_URL
- * (redis://127.0.0.1:6379). The database `herald_bench` is dropped and
+ * (redis://127.0.0.1:6379), BENCH_DATABASE (herald_bench): that database is dropped and
  * re-created at the start of every run.
  */
-const WORKLOADS: Workload[] = [fanout, targeted, batch, connections, slowConsumer, twoInstances];
+const WORKLOADS: Workload[] = [fanout, targeted, batch, connections, slowConsumer, twoInstances, restPath];
 const REPO = join(__dirname, '..', '..');
 const RESULTS = join(REPO, 'bench', 'results');
-const DATABASE = 'herald_bench';
+const DATABASE = process.env.BENCH_DATABASE ?? 'herald_bench';
 
 interface Options {
   workloads: Workload[];

@@ -47,7 +47,7 @@ export interface Workload {
 /** A setup: the servers one delivery run talks to. */
 export interface Setup {
   name: string;
-  servers: Array<Pick<ServerSpec, 'kind' | 'workers'> & { profile?: string }>;
+  servers: Array<Pick<ServerSpec, 'kind' | 'workers' | 'root'> & { profile?: string }>;
 }
 
 /** The usual pair: Herald, then the baseline; with `profile`, both write a CPU profile under --profile. */
@@ -69,6 +69,7 @@ export async function runSetup(context: BenchContext, workload: string, setup: S
           {
             kind: server.kind,
             workers: server.workers,
+            root: server.root,
             port: await context.freePort(),
             logFile: join(context.logDir, `${label}.log`),
             profileFile: server.profile && context.profileDir ? join(context.profileDir, `${server.profile}.cpuprofile`) : undefined,
