@@ -33,6 +33,8 @@ import { twoInstances } from './workloads/two-instances';
  * re-created at the start of every run.
  */
 const WORKLOADS: Workload[] = [fanout, targeted, batch, connections, slowConsumer, twoInstances, restPath];
+/** Run only when named: `rest-path` compares two Herald builds (see its doc), not Herald with the baseline. */
+const ON_REQUEST = new Set(['rest-path']);
 const REPO = join(__dirname, '..', '..');
 const RESULTS = join(REPO, 'bench', 'results');
 const DATABASE = process.env.BENCH_DATABASE ?? 'herald_bench';
@@ -45,7 +47,7 @@ interface Options {
 }
 
 function parseArgs(argv: string[]): Options {
-  let names = WORKLOADS.map((w) => w.name);
+  let names = WORKLOADS.filter((w) => !ON_REQUEST.has(w.name)).map((w) => w.name);
   let quick = false;
   let profile = false;
   let docs: boolean | undefined;
