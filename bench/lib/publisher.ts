@@ -23,7 +23,9 @@ const RACE_RETRIES = 3;
  * request is written.
  */
 export async function publish(command: PublishCommand): Promise<PublishResult> {
-  const agents = command.targets.map(() => new Agent({ keepAlive: true, maxSockets: command.concurrency }));
+  // A race needs its retries on separate connections, or they would queue behind one another.
+  const socketsPerTarget = command.kind === 'race' ? command.concurrency * RACE_RETRIES : command.concurrency;
+  const agents = command.targets.map(() => new Agent({ keepAlive: true, maxSockets: socketsPerTarget }));
   const latency = newHistogram();
   const statuses: Record<string, number> = {};
   const pad = command.padBytes > 0 ? 'x'.repeat(command.padBytes) : undefined;
