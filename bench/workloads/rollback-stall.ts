@@ -1,4 +1,4 @@
-import { exactDelivery, fixed, heraldAndBaseline, runSetups, Workload } from '../lib/workload';
+import { compareSetups, exactDelivery, fixed, heraldAndBaseline, runSetups, Workload } from '../lib/workload';
 
 /**
  * `rollback-stall`: a timed single-recipient stream (K=1, one POST at a
@@ -18,7 +18,7 @@ export const rollbackStall: Workload = {
     const users = context.quick ? 100 : 500;
     const posts = context.quick ? 200 : 600;
     const races = context.quick ? 100 : 300;
-    const setups = await runSetups(context, 'rollback-stall', heraldAndBaseline(), {
+    const setups = await runSetups(context, 'rollback-stall', [...heraldAndBaseline(), ...compareSetups()], {
       sockets: users,
       measured: { kind: 'targeted', count: posts, concurrency: 1 },
       // The race recipient is user `users`, one past the last socket: nothing of it is delivered or counted.

@@ -1,4 +1,4 @@
-import { exactDelivery, fixed, heraldAndBaseline, ratio, runSetups, Workload } from '../lib/workload';
+import { compareSetups, exactDelivery, fixed, heraldAndBaseline, ratio, runSetups, Workload } from '../lib/workload';
 
 /** `targeted`: U users with one socket each; M single-recipient POSTs, K in flight, round-robin over the users. */
 export const targeted: Workload = {
@@ -12,7 +12,7 @@ export const targeted: Workload = {
     const setups = await runSetups(
       context,
       'targeted',
-      [...heraldAndBaseline('targeted'), { name: 'herald cluster x2', servers: [{ kind: 'herald', workers: 2 }] }],
+      [...heraldAndBaseline('targeted'), { name: 'herald cluster x2', servers: [{ kind: 'herald', workers: 2 }] }, ...compareSetups()],
       {
         sockets: users,
         measured: { kind: 'targeted', count: posts, concurrency },
@@ -21,13 +21,14 @@ export const targeted: Workload = {
     );
     // Unloaded: one POST at a time, so the latency is the path's own (insert, publish, socket), not queueing.
     const unloadedPosts = Math.round(posts / 4);
-    const unloaded = await runSetups(context, 'targeted-k1', heraldAndBaseline(), {
+    const unloaded = await runSetups(context, 'targeted-k1', [...heraldAndBaseline(), ...compareSetups()], {
       sockets: users,
       measured: { kind: 'targeted', count: unloadedPosts, concurrency: 1 },
       warmup: 50,
     });
     setups['herald K=1'] = unloaded.herald;
     setups['baseline K=1'] = unloaded.baseline;
+    if (unloaded['herald (compare)']) setups['herald (compare) K=1'] = unloaded['herald (compare)'];
     const { herald, baseline, 'herald cluster x2': cluster } = setups;
     const k1 = ratio(unloaded.herald.latency.p50, unloaded.baseline.latency.p50);
     const speed = ratio(herald.deliveriesPerSec, baseline.deliveriesPerSec);
