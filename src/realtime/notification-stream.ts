@@ -221,6 +221,8 @@ export class NotificationStream {
   admitReplayed(id: string, position: StreamPosition): boolean {
     const state = this.last[position.kind];
     if (state.id !== null && compareIds(id, state.id) <= 0) return false;
+    // Numbered at or below where the socket started (or has got to): from before it was ready, or already sent.
+    if (state.seq !== null && position.seq > 0 && position.seq <= state.seq) return false;
     this.advance(position.kind, id, position.seq);
     return true;
   }
