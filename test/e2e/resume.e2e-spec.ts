@@ -85,7 +85,8 @@ describe('resuming after a disconnect (?since= and resume)', () => {
     expect(await client.next('resumed')).toEqual({ since: start, count: 100 });
     expect(notificationIds(client)).toEqual(ids.slice(-100));
     expect(client.frames.findIndex((f) => f.event === 'resync')).toBeLessThan(client.frames.findIndex((f) => f.event === 'notification'));
-  }, 60_000);
+    // 1,001 POSTs for one user: they take that user's stream one transaction at a time (docs/delivery.md).
+  }, 120_000);
 
   it('refuses an upgrade whose since is not a notification id with 400, and a bad resume with an error frame', async () => {
     const alice = unique('alice');
