@@ -19,9 +19,10 @@ import { within } from '../support/within';
 
 /**
  * The delivery guarantees under faults (docs/delivery.md): a Redis outage,
- * a subscriber connection that Redis keeps dropping, a relay that is behind
- * when a client resumes, concurrent publishers with a client that keeps
- * reconnecting, a MariaDB outage, and an instance SIGKILLed mid fan-out.
+ * a subscriber connection that Redis keeps dropping, notifications published
+ * again after a client resumed past them, concurrent publishers with a client
+ * that keeps reconnecting, a MariaDB outage, and an instance SIGKILLed mid
+ * fan-out or with commits it never published.
  * Every test runs against a private Redis and MariaDB that it stops, starts
  * or reconfigures (the shared servers on 6379 and 3306 are never touched),
  * and checks each socket against the ids the POSTs returned or the rows
