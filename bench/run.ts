@@ -14,6 +14,7 @@ import { summarizeProfile } from './profile-summary';
 import { batch } from './workloads/batch';
 import { connections } from './workloads/connections';
 import { fanout } from './workloads/fanout';
+import { rollbackStall } from './workloads/rollback-stall';
 import { slowConsumer } from './workloads/slow-consumer';
 import { targeted } from './workloads/targeted';
 import { twoInstances } from './workloads/two-instances';
@@ -31,7 +32,7 @@ import { twoInstances } from './workloads/two-instances';
  * (redis://127.0.0.1:6379). The database `herald_bench` is dropped and
  * re-created at the start of every run.
  */
-const WORKLOADS: Workload[] = [fanout, targeted, batch, connections, slowConsumer, twoInstances];
+const WORKLOADS: Workload[] = [fanout, targeted, rollbackStall, batch, connections, slowConsumer, twoInstances];
 const REPO = join(__dirname, '..', '..');
 const RESULTS = join(REPO, 'bench', 'results');
 const DATABASE = 'herald_bench';
