@@ -15,6 +15,7 @@ import { batch } from './workloads/batch';
 import { connections } from './workloads/connections';
 import { fanout } from './workloads/fanout';
 import { restPath } from './workloads/rest-path';
+import { rollbackStall } from './workloads/rollback-stall';
 import { slowConsumer } from './workloads/slow-consumer';
 import { targeted } from './workloads/targeted';
 import { twoInstances } from './workloads/two-instances';
@@ -32,7 +33,7 @@ import { twoInstances } from './workloads/two-instances';
  * (redis://127.0.0.1:6379), BENCH_DATABASE (herald_bench): that database is dropped and
  * re-created at the start of every run.
  */
-const WORKLOADS: Workload[] = [fanout, targeted, batch, connections, slowConsumer, twoInstances, restPath];
+const WORKLOADS: Workload[] = [fanout, targeted, rollbackStall, batch, connections, slowConsumer, twoInstances, restPath];
 /** Run only when named: `rest-path` compares two Herald builds (see its doc), not Herald with the baseline. */
 const ON_REQUEST = new Set(['rest-path']);
 const REPO = join(__dirname, '..', '..');

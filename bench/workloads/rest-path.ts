@@ -6,7 +6,7 @@ import { exactDelivery, fixed, ratio, runSetup, Setup, Workload } from '../lib/w
  * flight, for this checkout and for a reference build of Herald, all in one
  * run: what an HTTP pipeline change buys is read side by side, never
  * across runs. The reference is another built checkout
- * (`BENCH_REFERENCE_ROOT`, e.g. main's `git archive` with its node_modules
+ * (`BENCH_COMPARE_REPO`, e.g. main's `git archive` with its node_modules
  * and `npx tsc -p tsconfig.json`); without it, the baseline stands in.
  *
  * The host is shared, and the same build measured twice in a row differs
@@ -23,14 +23,14 @@ export const restPath: Workload = {
     const posts = context.quick ? 400 : 2_000;
     const unloadedPosts = context.quick ? 200 : 600;
     const rounds = Number(process.env.BENCH_REST_ROUNDS ?? (context.quick ? 1 : 3));
-    const referenceRoot = process.env.BENCH_REFERENCE_ROOT;
+    const referenceRoot = process.env.BENCH_COMPARE_REPO;
     const figures: Record<string, DeliveryFigures> = {};
     const byBuild: Record<string, DeliveryFigures[]> = {};
     for (const concurrency of [8, 1]) {
       const build = (name: 'reference' | 'herald', round: number): Setup => {
         const profile = concurrency === 8 && round === 1 ? `${name}-rest-k8` : undefined;
         if (name === 'herald' || referenceRoot)
-          return { name: `${name} K=${concurrency} #${round}`, servers: [{ kind: 'herald', root: name === 'herald' ? undefined : referenceRoot, profile }] };
+          return { name: `${name} K=${concurrency} #${round}`, servers: [{ kind: 'herald', repo: name === 'herald' ? undefined : referenceRoot, profile }] };
         return { name: `reference K=${concurrency} #${round}`, servers: [{ kind: 'baseline' }] };
       };
       for (let round = 1; round <= rounds; round++) {
@@ -66,7 +66,7 @@ export const restPath: Workload = {
     return {
       name: 'rest-path',
       description: this.description,
-      config: { users, posts, unloadedPosts, rounds, reference: referenceRoot ?? 'none (BENCH_REFERENCE_ROOT unset: the baseline)' },
+      config: { users, posts, unloadedPosts, rounds, reference: referenceRoot ?? 'none (BENCH_COMPARE_REPO unset: the baseline)' },
       setups: figures,
       subject: 'herald K=8 #1',
       reference: referenceRoot ? 'reference K=8 #1' : 'baseline K=8 #1',
