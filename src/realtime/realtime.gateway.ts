@@ -79,6 +79,7 @@ export class RealtimeGateway implements OnGatewayConnection, OnGatewayDisconnect
       this.registry.deliveries,
     );
     this.registry.add(connection);
+    this.catchUp.admit(connection);
     this.heartbeat.watch(connection);
     try {
       const groups = [userGroup(principal.sub), broadcastGroup()];
