@@ -18,13 +18,13 @@ export type RedisClientOptions = Pick<
  */
 export function createRedisClient(config: RedisConfig, options: RedisClientOptions, cluster: Pick<ClusterOptions, 'shardedSubscribers'> = {}): RedisClient {
   if (config.url !== undefined) return new Redis(config.url, options);
-  const { enableOfflineQueue, enableAutoPipelining, ...redisOptions } = options;
+  // No auto-pipelining on a cluster: a pipelined SPUBLISH answered MOVED after a failover fails instead of following the redirect.
+  const { enableOfflineQueue, enableAutoPipelining: _pipelining, ...redisOptions } = options;
   return new Cluster(
     config.clusterNodes.map(({ host, port }) => ({ host, port })),
     {
       ...cluster,
       enableOfflineQueue,
-      enableAutoPipelining,
       redisOptions,
       // A failover promotes a replica within about cluster-node-timeout: keep retrying a moved or down slot meanwhile.
       retryDelayOnFailover: 200,
