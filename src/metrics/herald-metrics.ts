@@ -21,6 +21,8 @@ export interface ReplayStats {
   readonly peak: number;
   /** Catch-up queries started since the instance started (`herald_catch_up_queries_total`). */
   readonly started: number;
+  /** Of those, the ones that had to wait for a turn (`herald_catch_up_queries_delayed_total`): the limit was reached. */
+  readonly delayed: number;
 }
 
 /**

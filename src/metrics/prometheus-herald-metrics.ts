@@ -50,7 +50,7 @@ export class PrometheusHeraldMetrics implements HeraldMetrics, OnModuleDestroy {
   private readonly stored: Counter<'kind'>;
   private readonly refused: Counter<'reason'>;
   private connections: () => number = () => 0;
-  private replays: () => ReplayStats = () => ({ running: 0, waiting: 0, peak: 0, started: 0 });
+  private replays: () => ReplayStats = () => ({ running: 0, waiting: 0, peak: 0, started: 0, delayed: 0 });
   /** False from a broadcaster interruption until its subscriptions are back. */
   private subscribed = true;
 
@@ -106,17 +106,22 @@ export class PrometheusHeraldMetrics implements HeraldMetrics, OnModuleDestroy {
         },
       });
     }
-    let replaysCounted = 0;
-    new Counter({
-      name: 'herald_catch_up_queries_total',
-      help: 'Catch-up queries started on this instance.',
-      registers,
-      collect() {
-        const started = metrics.replays().started;
-        this.inc(started - replaysCounted);
-        replaysCounted = started;
-      },
-    });
+    for (const [name, help, stat] of [
+      ['herald_catch_up_queries_total', 'Catch-up queries started on this instance.', 'started'],
+      ['herald_catch_up_queries_delayed_total', 'Catch-up queries that waited for a turn because REPLAY_CONCURRENCY were running.', 'delayed'],
+    ] as const) {
+      let counted = 0;
+      new Counter({
+        name,
+        help,
+        registers,
+        collect() {
+          const total = metrics.replays()[stat];
+          this.inc(total - counted);
+          counted = total;
+        },
+      });
+    }
 
     broadcaster.onInterrupted(() => (this.subscribed = false));
     broadcaster.onResubscribed(() => (this.subscribed = true));

@@ -20,7 +20,7 @@ describe('ReplayLimiter', () => {
     );
     await Promise.resolve();
     expect(order).toEqual([0, 1]);
-    expect(limiter.stats()).toEqual({ running: 2, waiting: 3, peak: 2, started: 2 });
+    expect(limiter.stats()).toEqual({ running: 2, waiting: 3, peak: 2, started: 2, delayed: 3 });
 
     gates[1].open();
     await runs[1];
@@ -29,7 +29,7 @@ describe('ReplayLimiter', () => {
     await Promise.all(runs);
 
     expect(order).toEqual([0, 1, 2, 3, 4]);
-    expect(limiter.stats()).toEqual({ running: 0, waiting: 0, peak: 2, started: 5 });
+    expect(limiter.stats()).toEqual({ running: 0, waiting: 0, peak: 2, started: 5, delayed: 3 });
   });
 
   it('frees the turn of a query that fails and hands the error to its caller', async () => {

@@ -13,6 +13,7 @@ export class ReplayLimiter {
   private running = 0;
   private peak = 0;
   private started = 0;
+  private delayed = 0;
   private readonly waiting: Array<() => void> = [];
 
   /** @param concurrency `REPLAY_CONCURRENCY`, at least 1. */
@@ -24,7 +25,10 @@ export class ReplayLimiter {
   async run<T>(query: () => Promise<T>): Promise<T> {
     if (this.running < this.concurrency) this.running++;
     // The finishing query hands its turn over directly: `running` stays counted.
-    else await new Promise<void>((resolve) => this.waiting.push(resolve));
+    else {
+      this.delayed++;
+      await new Promise<void>((resolve) => this.waiting.push(resolve));
+    }
     this.started++;
     this.peak = Math.max(this.peak, this.running);
     try {
@@ -38,6 +42,6 @@ export class ReplayLimiter {
 
   /** The figures `herald_catch_up_*` exports. */
   stats(): ReplayStats {
-    return { running: this.running, waiting: this.waiting.length, peak: this.peak, started: this.started };
+    return { running: this.running, waiting: this.waiting.length, peak: this.peak, started: this.started, delayed: this.delayed };
   }
 }
