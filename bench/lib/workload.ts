@@ -15,6 +15,8 @@ export interface BenchContext {
   freePort(): Promise<number>;
   /** CPU profiles written so far, with the measured phase they should be read over. */
   profiles: Array<{ file: string; window: [number, number] }>;
+  /** `REDIS_CLUSTER_NODES` of a private 3-master, 3-replica Redis Cluster, started at the first call and stopped at the end of the run. */
+  redisCluster(): Promise<string>;
 }
 
 /** One checked target of the issue. */
@@ -47,7 +49,7 @@ export interface Workload {
 /** A setup: the servers one delivery run talks to. */
 export interface Setup {
   name: string;
-  servers: Array<Pick<ServerSpec, 'kind' | 'workers'> & { profile?: string }>;
+  servers: Array<Pick<ServerSpec, 'kind' | 'workers'> & { profile?: string; redisCluster?: boolean }>;
 }
 
 /** The usual pair: Herald, then the baseline; with `profile`, both write a CPU profile under --profile. */
@@ -69,6 +71,7 @@ export async function runSetup(context: BenchContext, workload: string, setup: S
           {
             kind: server.kind,
             workers: server.workers,
+            redisClusterNodes: server.redisCluster ? await context.redisCluster() : undefined,
             port: await context.freePort(),
             logFile: join(context.logDir, `${label}.log`),
             profileFile: server.profile && context.profileDir ? join(context.profileDir, `${server.profile}.cpuprofile`) : undefined,
