@@ -19,9 +19,9 @@ const RESUBSCRIBE_RETRY_MS = 500;
  * Redis Cluster (`REDIS_CLUSTER_NODES`) the channels are sharded
  * (`SSUBSCRIBE`/`SPUBLISH`, see `shardedPubSub`); the rest is the same.
  *
- * Publishes use a separate connection with auto-pipelining and no offline
- * queue, so a Redis outage fails a publish at once instead of growing an
- * unbounded in-process queue.
+ * Publishes use a separate connection (auto-pipelined on one Redis) with no
+ * offline queue, so a Redis outage fails a publish at once instead of
+ * growing an unbounded in-process queue.
  */
 export class RedisGroupBroadcaster implements GroupBroadcaster {
   private readonly publisher: RedisClient;
