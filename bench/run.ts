@@ -16,6 +16,7 @@ import { batch } from './workloads/batch';
 import { connections } from './workloads/connections';
 import { fanout } from './workloads/fanout';
 import { reconnectStorm } from './workloads/reconnect-storm';
+import { rollbackStall } from './workloads/rollback-stall';
 import { slowConsumer } from './workloads/slow-consumer';
 import { targeted } from './workloads/targeted';
 import { twoInstances } from './workloads/two-instances';
@@ -35,7 +36,7 @@ import { twoInstances } from './workloads/two-instances';
  * private 3-master, 3-replica one (redis-server on ports 27000-28999),
  * stopped at the end of the run.
  */
-const WORKLOADS: Workload[] = [fanout, targeted, batch, connections, slowConsumer, twoInstances, reconnectStorm];
+const WORKLOADS: Workload[] = [fanout, targeted, rollbackStall, batch, connections, slowConsumer, twoInstances, reconnectStorm];
 const REPO = join(__dirname, '..', '..');
 const RESULTS = join(REPO, 'bench', 'results');
 const DATABASE = 'herald_bench';

@@ -1,4 +1,4 @@
-import { exactDelivery, fixed, heraldAndBaseline, ratio, runSetups, Workload } from '../lib/workload';
+import { compareSetups, exactDelivery, fixed, heraldAndBaseline, ratio, runSetups, Workload } from '../lib/workload';
 
 /** `fanout`: S sockets, all in the broadcast group; M broadcasts, 4 in flight; every socket must get every one. Also on a Redis Cluster. */
 export const fanout: Workload = {
@@ -10,7 +10,7 @@ export const fanout: Workload = {
     const setups = await runSetups(
       context,
       'fanout',
-      [...heraldAndBaseline('fanout'), { name: 'herald redis-cluster', servers: [{ kind: 'herald', redisCluster: true }] }],
+      [...heraldAndBaseline('fanout'), ...compareSetups(), { name: 'herald redis-cluster', servers: [{ kind: 'herald', redisCluster: true }] }],
       {
         sockets,
         measured: { kind: 'broadcast', count: broadcasts, concurrency: 4 },

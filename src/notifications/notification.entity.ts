@@ -33,4 +33,16 @@ export class Notification {
   /** When a targeted notification was read; always null on broadcast rows. */
   @Column({ name: 'read_at', type: 'datetime', precision: 3, nullable: true })
   readAt!: Date | null;
+
+  /**
+   * Its number in its delivery stream (the recipient's, or the broadcast
+   * stream): 1, 2, 3, ... in commit order (docs/delivery.md); null on rows
+   * stored before streams existed. Never sent to clients.
+   */
+  @Column({
+    type: 'bigint',
+    nullable: true,
+    transformer: { to: (value: number | null) => value, from: (value: string | number | null) => (value === null ? null : Number(value)) },
+  })
+  seq!: number | null;
 }

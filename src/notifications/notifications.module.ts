@@ -8,14 +8,15 @@ import { Notification } from './notification.entity';
 import { NotificationStore } from './notification.store';
 import { NotificationsController } from './notifications.controller';
 import { NotificationsService } from './notifications.service';
-import { OutboxRelay } from './outbox.relay';
-import { OutboxStore } from './outbox.store';
+import { DeliveryStreamStore } from './delivery-stream.store';
+import { PublishSweep } from './publish-sweep';
+import { StreamPublisher } from './stream-publisher';
 
-/** Notifications: the store (the table is the outbox), the relay, the feed and read state, REST. */
+/** Notifications: the store, the delivery streams and their publisher and sweep, the feed and read state, REST. */
 @Module({
   imports: [TypeOrmModule.forFeature([Notification, BroadcastRead, IdempotencyRecord])],
   controllers: [NotificationsController],
-  providers: [NotificationsService, NotificationReplay, NotificationStore, IdempotencyService, OutboxStore, OutboxRelay],
+  providers: [NotificationsService, NotificationReplay, NotificationStore, IdempotencyService, DeliveryStreamStore, StreamPublisher, PublishSweep],
   exports: [NotificationsService, NotificationReplay],
 })
 export class NotificationsModule {}

@@ -11,7 +11,7 @@ import { MIGRATIONS } from '../../src/database/migrations';
 
 const ALL_MIGRATIONS = MIGRATIONS.map((Migration) => new Migration().name);
 
-const HERALD_TABLES = ['broadcast_reads', 'idempotency_keys', 'notifications', 'outbox_cursors', 'room_messages'];
+const HERALD_TABLES = ['broadcast_reads', 'delivery_streams', 'idempotency_keys', 'notifications', 'outbox_cursors', 'room_messages'];
 /** TypeORM's default bookkeeping table. */
 const MIGRATIONS_TABLE = 'migrations';
 
