@@ -11,9 +11,11 @@ import { markdown, RunInfo } from './lib/report';
 import { children } from './lib/servers';
 import { BenchContext, Workload, WorkloadReport } from './lib/workload';
 import { summarizeProfile } from './profile-summary';
+import { PrivateRedisCluster, startPrivateRedisCluster } from '../test/support/private-redis-cluster';
 import { batch } from './workloads/batch';
 import { connections } from './workloads/connections';
 import { fanout } from './workloads/fanout';
+import { reconnectStorm } from './workloads/reconnect-storm';
 import { rollbackStall } from './workloads/rollback-stall';
 import { slowConsumer } from './workloads/slow-consumer';
 import { targeted } from './workloads/targeted';
@@ -30,9 +32,11 @@ import { twoInstances } from './workloads/two-instances';
  *
  * Env: BENCH_MYSQL_URL (mysql://root@127.0.0.1:3306), BENCH_REDIS_URL
  * (redis://127.0.0.1:6379). The database `herald_bench` is dropped and
- * re-created at the start of every run.
+ * re-created at the start of every run. Setups on a Redis Cluster get a
+ * private 3-master, 3-replica one (redis-server on ports 27000-28999),
+ * stopped at the end of the run.
  */
-const WORKLOADS: Workload[] = [fanout, targeted, rollbackStall, batch, connections, slowConsumer, twoInstances];
+const WORKLOADS: Workload[] = [fanout, targeted, rollbackStall, batch, connections, slowConsumer, twoInstances, reconnectStorm];
 const REPO = join(__dirname, '..', '..');
 const RESULTS = join(REPO, 'bench', 'results');
 const DATABASE = 'herald_bench';
@@ -156,6 +160,7 @@ async function main(): Promise<void> {
   if (profileDir) mkdirSync(profileDir, { recursive: true });
   await recreateDatabase(mysqlUrl);
 
+  let cluster: Promise<PrivateRedisCluster> | undefined;
   const context: BenchContext = {
     runId,
     quick: options.quick,
@@ -165,6 +170,7 @@ async function main(): Promise<void> {
     profileDir,
     freePort,
     profiles: [],
+    redisCluster: async () => (await (cluster ??= startPrivateRedisCluster())).seeds,
   };
   context.environment.jwtSecret = context.secret;
   const loadBefore = loadavg();
@@ -181,6 +187,7 @@ async function main(): Promise<void> {
     console.log(`   (${((Date.now() - began) / 1000).toFixed(1)} s)`);
   }
   await deleteRedisKeys(redisUrl, context.environment.redisPrefix);
+  if (cluster) await (await cluster).dispose();
 
   const info: RunInfo = {
     runId,
