@@ -80,6 +80,7 @@ export class RealtimeGateway implements OnGatewayConnection, OnGatewayDisconnect
       (gapped) => this.catchUp.fill(gapped),
     );
     this.registry.add(connection);
+    this.catchUp.admit(connection);
     this.heartbeat.watch(connection);
     try {
       const groups = [userGroup(principal.sub), broadcastGroup()];
