@@ -16,6 +16,7 @@ import { batch } from './workloads/batch';
 import { connections } from './workloads/connections';
 import { fanout } from './workloads/fanout';
 import { reconnectStorm } from './workloads/reconnect-storm';
+import { restPath } from './workloads/rest-path';
 import { rollbackStall } from './workloads/rollback-stall';
 import { slowConsumer } from './workloads/slow-consumer';
 import { targeted } from './workloads/targeted';
@@ -31,15 +32,17 @@ import { twoInstances } from './workloads/two-instances';
  * docs/performance.md (full runs; quick runs only with --docs).
  *
  * Env: BENCH_MYSQL_URL (mysql://root@127.0.0.1:3306), BENCH_REDIS_URL
- * (redis://127.0.0.1:6379). The database `herald_bench` is dropped and
+ * (redis://127.0.0.1:6379), BENCH_DATABASE (herald_bench): that database is dropped and
  * re-created at the start of every run. Setups on a Redis Cluster get a
  * private 3-master, 3-replica one (redis-server on ports 27000-28999),
  * stopped at the end of the run.
  */
-const WORKLOADS: Workload[] = [fanout, targeted, rollbackStall, batch, connections, slowConsumer, twoInstances, reconnectStorm];
+const WORKLOADS: Workload[] = [fanout, targeted, rollbackStall, batch, connections, slowConsumer, twoInstances, reconnectStorm, restPath];
+/** Run only when named: `rest-path` compares two Herald builds (see its doc), not Herald with the baseline. */
+const ON_REQUEST = new Set(['rest-path']);
 const REPO = join(__dirname, '..', '..');
 const RESULTS = join(REPO, 'bench', 'results');
-const DATABASE = 'herald_bench';
+const DATABASE = process.env.BENCH_DATABASE ?? 'herald_bench';
 
 interface Options {
   workloads: Workload[];
@@ -49,7 +52,7 @@ interface Options {
 }
 
 function parseArgs(argv: string[]): Options {
-  let names = WORKLOADS.map((w) => w.name);
+  let names = WORKLOADS.filter((w) => !ON_REQUEST.has(w.name)).map((w) => w.name);
   let quick = false;
   let profile = false;
   let docs: boolean | undefined;

@@ -1,8 +1,10 @@
+import { STATUS_CODES } from 'node:http';
 import { INestApplication, Logger } from '@nestjs/common';
-import { NestExpressApplication } from '@nestjs/platform-express';
+import { FastifyAdapter } from '@nestjs/platform-fastify';
+import { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Logger as PinoNestLogger } from 'nestjs-pino';
 import { TokenRules } from './auth/token-rules';
-import { jsonBodyParser } from './common/json-body-parser';
+import { registerBodyParsers } from './common/json-body-parser';
 import { DatabaseUnavailableFilter } from './database/database-unavailable.filter';
 import { DomainErrorFilter } from './common/domain-error.filter';
 import { StrictValidationPipe } from './common/strict-validation.pipe';
@@ -18,25 +20,62 @@ import { ShutdownState } from './realtime/shutdown-state';
 import { UpgradeAuthenticator } from './realtime/upgrade-authenticator';
 import { UpgradeLimits } from './realtime/upgrade-limits';
 
+/** Longest path parameter Fastify routes (its default, 100, would turn a long id into 404 instead of its 400). */
+const MAX_PARAM_LENGTH = 8 * 1024;
+
 /**
- * Everything between creating the app and listening, shared by `main.ts`
- * and the e2e harness so tests run the production setup: the pino logger,
- * the request log and HTTP metrics (first, so every request counts), body
- * size and depth limits, one global ValidationPipe, the domain error filter, the WebSocket
- * adapter with upgrade authentication, shutdown hooks and the start-up
- * warnings.
+ * The HTTP server: Nest on Fastify, routing as Herald did on Express
+ * (paths match with or without a trailing slash, and in any case), with
+ * Node's keep-alive and request timeouts (Fastify's own are 72 s and none) and no request
+ * logging of Fastify's own (`RequestLog` writes the lines). While closing,
+ * Fastify answers requests on kept-alive connections with 503 and closes
+ * idle connections.
+ */
+export function createHttpAdapter(): FastifyAdapter {
+  return new FastifyAdapter({
+    logger: false,
+    frameworkErrors: refuseBeforeRouting,
+    keepAliveTimeout: 5_000,
+    requestTimeout: 300_000,
+    routerOptions: { ignoreTrailingSlash: true, caseSensitive: false, maxParamLength: MAX_PARAM_LENGTH },
+  });
+}
+
+/** Each configured app's request log, for `refuseBeforeRouting`. */
+const requestLogs = new WeakMap<FastifyInstance, RequestLog>();
+
+/**
+ * Answers a request Fastify refuses before any hook runs (a path that is
+ * not valid percent-encoding) as every other request is answered: logged,
+ * with its `X-Request-Id`, in NestJS's error shape.
+ */
+function refuseBeforeRouting(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+  requestLogs.get(request.server)?.middleware(request.raw, reply.raw, () => undefined);
+  const status = error.statusCode ?? 500;
+  const message = error.code === 'FST_ERR_BAD_URL' ? 'request path is not valid percent-encoding' : error.message;
+  void reply.code(status).send({ statusCode: status, message, error: STATUS_CODES[status] });
+}
+
+/**
+ * Everything between creating the app (on `createHttpAdapter()`) and
+ * listening, shared by `main.ts` and the e2e harness so tests run the
+ * production setup: the pino logger, the request log and HTTP metrics
+ * (first, so every request counts), body size and depth limits, one
+ * global ValidationPipe, the domain error filter, the WebSocket adapter
+ * with upgrade authentication, shutdown hooks and the start-up warnings.
  */
 export function configureApp(app: INestApplication): void {
   const config = app.get<HeraldConfig>(HERALD_CONFIG);
   app.useLogger(app.get(PinoNestLogger));
   const logger = new Logger('Herald');
-  const express = app as NestExpressApplication;
-  express.disable('x-powered-by');
+  const fastify = app.getHttpAdapter().getInstance() as FastifyInstance;
   const requests = app.get(RequestLog);
-  express.use(requests.middleware);
-  express.use(app.get(PrometheusHeraldMetrics).httpMiddleware);
+  fastify.addHook('onRequest', (request, reply, done) => requests.middleware(request.raw, reply.raw, done));
+  requestLogs.set(fastify, requests);
+  fastify.addHook('onResponse', app.get(PrometheusHeraldMetrics).httpHook);
+  fastify.addHook('preHandler', requests.bindLogger);
   // A payload is a field of the body: the body may nest one level more than it.
-  express.use(jsonBodyParser(config.bodyLimitBytes, MAX_PAYLOAD_DEPTH + 1));
+  registerBodyParsers(fastify, config.bodyLimitBytes, MAX_PAYLOAD_DEPTH + 1);
   app.useGlobalPipes(
     new StrictValidationPipe({
       whitelist: true,
@@ -46,7 +85,7 @@ export function configureApp(app: INestApplication): void {
     }),
   );
   // The catch-all goes first so that the specific filter after it wins for its type.
-  app.useGlobalFilters(new DatabaseUnavailableFilter(app.getHttpAdapter()), new DomainErrorFilter());
+  app.useGlobalFilters(new DatabaseUnavailableFilter(app.getHttpAdapter()), new DomainErrorFilter(app.getHttpAdapter()));
   app.useWebSocketAdapter(
     new HeraldWsAdapter(
       app,

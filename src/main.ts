@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import cluster from 'node:cluster';
 import { NestFactory } from '@nestjs/core';
 import { AppModule } from './app.module';
-import { configureApp } from './app.setup';
+import { configureApp, createHttpAdapter } from './app.setup';
 import { runClusterPrimary } from './cluster-primary';
 import { loadConfig, loadDotEnv } from './config/load-config';
 import { createRootLogger, nestLoggerFor } from './logging/root-logger';
@@ -16,7 +16,11 @@ async function bootstrap(): Promise<void> {
   // HERALD_WORKERS > 1: this process only supervises; each forked worker runs the code below.
   if (config.workers > 1 && cluster.isPrimary) return runClusterPrimary(config.workers, logger.child({ context: 'Cluster' }));
   try {
-    const app = await NestFactory.create(AppModule.forRoot(config, { rootLogger: logger }), { logger: nestLoggerFor(logger) });
+    const app = await NestFactory.create(AppModule.forRoot(config, { rootLogger: logger }), createHttpAdapter(), {
+      logger: nestLoggerFor(logger),
+      // configureApp registers the body parsers.
+      bodyParser: false,
+    });
     configureApp(app);
     exitWithinShutdownBound();
     await app.listen(config.port, config.host);

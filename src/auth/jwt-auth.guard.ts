@@ -1,7 +1,7 @@
 import { ExecutionContext, Injectable, UnauthorizedException } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { AuthGuard } from '@nestjs/passport';
-import { Response } from 'express';
+import { FastifyReply } from 'fastify';
 import { IS_PUBLIC } from './auth.decorators';
 
 /**
@@ -24,7 +24,7 @@ export class JwtAuthGuard extends AuthGuard('jwt') {
 
   override handleRequest<T>(error: unknown, user: T, _info: unknown, context: ExecutionContext): T {
     if (error || !user) {
-      context.switchToHttp().getResponse<Response>().setHeader('WWW-Authenticate', 'Bearer realm="herald", error="invalid_token"');
+      context.switchToHttp().getResponse<FastifyReply>().header('WWW-Authenticate', 'Bearer realm="herald", error="invalid_token"');
       throw new UnauthorizedException('missing, malformed or invalid bearer token');
     }
     return user;

@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { PassportStrategy } from '@nestjs/passport';
-import { Request } from 'express';
+import { FastifyRequest } from 'fastify';
 import { Strategy } from 'passport-jwt';
 import { bearerTokenOf } from './bearer-token';
 import { Principal } from './principal';
@@ -38,7 +38,7 @@ hook.JwtVerifier = (token, secretOrKey, options, done) => {
 export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
   constructor(rules: TokenRules) {
     super({
-      jwtFromRequest: (request: Request) => {
+      jwtFromRequest: (request: FastifyRequest) => {
         const header = request.headers.authorization;
         return header === undefined ? null : bearerTokenOf(header);
       },

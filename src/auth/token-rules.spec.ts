@@ -179,6 +179,43 @@ describe('TokenRules', () => {
     });
   });
 
+  describe('an HS256 token presented again', () => {
+    /** Fakes only the clock: jose's promises and WebCrypto keep running. */
+    const fakeClock = (at: number) => {
+      jest.useFakeTimers({
+        doNotFake: ['nextTick', 'queueMicrotask', 'setImmediate', 'clearImmediate', 'setTimeout', 'clearTimeout', 'setInterval', 'clearInterval'],
+      });
+      jest.setSystemTime(at);
+    };
+    afterEach(() => {
+      jest.useRealTimers();
+      jest.restoreAllMocks();
+    });
+
+    it('has its signature checked once, however often it is presented', async () => {
+      const fresh = rulesFor();
+      const token = jwt(validClaims({ sub: 'repeat', roles: ['service'] }));
+      const hmac = jest.spyOn(crypto.subtle, 'verify');
+      for (let i = 0; i < 5; i++) await expect(fresh.verify(token)).resolves.toMatchObject({ sub: 'repeat', roles: ['service'] });
+      expect(hmac).toHaveBeenCalledTimes(1);
+      // Any other text is another token: a changed signature is checked, and refused.
+      await expectRefused(fresh, `${token.slice(0, -2)}${token.endsWith('AA') ? 'BB' : 'AA'}`);
+      expect(hmac).toHaveBeenCalledTimes(2);
+    });
+
+    it('is refused once it expires, leeway included, though it was accepted before', async () => {
+      const strict = rulesFor({ JWT_CLOCK_TOLERANCE_S: '5' });
+      const start = Date.now();
+      const token = jwt(validClaims({ exp: Math.floor(start / 1000) + 60 }));
+      fakeClock(start);
+      await expect(strict.verify(token)).resolves.toMatchObject({ sub: 'alice' });
+      fakeClock(start + 63_000);
+      await expect(strict.verify(token)).resolves.toMatchObject({ sub: 'alice' });
+      fakeClock(start + 66_000);
+      await expect(strict.verify(token)).rejects.toThrow(/exp/);
+    });
+  });
+
   describe('JWT_CLOCK_TOLERANCE_S', () => {
     it('accepts, by default, a token that expired 2 s ago or becomes valid in 2 s (5 s of leeway)', async () => {
       await expect(rules.verify(jwt(validClaims({ exp: now() - 2 })))).resolves.toMatchObject({ sub: 'alice' });

@@ -1,6 +1,5 @@
 import { STATUS_CODES } from 'node:http';
-import { ArgumentsHost, Catch, ExceptionFilter } from '@nestjs/common';
-import { Response } from 'express';
+import { ArgumentsHost, Catch, ExceptionFilter, HttpServer } from '@nestjs/common';
 import { DomainError } from './domain-error';
 
 /**
@@ -9,12 +8,11 @@ import { DomainError } from './domain-error';
  */
 @Catch(DomainError)
 export class DomainErrorFilter implements ExceptionFilter {
+  /** `http` answers through the app's HTTP adapter (`app.getHttpAdapter()`). */
+  constructor(private readonly http: HttpServer) {}
+
   catch(error: DomainError, host: ArgumentsHost): void {
     const status = error.httpStatus;
-    host
-      .switchToHttp()
-      .getResponse<Response>()
-      .status(status)
-      .json({ statusCode: status, message: error.message, error: STATUS_CODES[status], code: error.code });
+    this.http.reply(host.switchToHttp().getResponse(), { statusCode: status, message: error.message, error: STATUS_CODES[status], code: error.code }, status);
   }
 }

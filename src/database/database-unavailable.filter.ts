@@ -1,6 +1,5 @@
-import { ArgumentsHost, Catch, HttpStatus, Logger } from '@nestjs/common';
+import { ArgumentsHost, Catch, HttpServer, HttpStatus, Logger } from '@nestjs/common';
 import { BaseExceptionFilter } from '@nestjs/core';
-import { Response } from 'express';
 import { isDatabaseUnavailable } from './database-errors';
 
 /** Seconds a client should wait before retrying while the database is down (`Retry-After`, RFC 9110 10.2.3). */
@@ -29,11 +28,13 @@ export class DatabaseUnavailableFilter extends BaseExceptionFilter {
       this.lastLogged = Date.now();
       this.logger.warn(`database unavailable: ${(error as Error).message}`);
     }
-    host
-      .switchToHttp()
-      .getResponse<Response>()
-      .status(HttpStatus.SERVICE_UNAVAILABLE)
-      .setHeader('Retry-After', String(RETRY_AFTER_SECONDS))
-      .json({ statusCode: 503, message: 'database unavailable; retry later', error: 'Service Unavailable', code: 'database_unavailable' });
+    const http = this.applicationRef as HttpServer;
+    const response: unknown = host.switchToHttp().getResponse();
+    http.setHeader(response, 'Retry-After', String(RETRY_AFTER_SECONDS));
+    http.reply(
+      response,
+      { statusCode: 503, message: 'database unavailable; retry later', error: 'Service Unavailable', code: 'database_unavailable' },
+      HttpStatus.SERVICE_UNAVAILABLE,
+    );
   }
 }

@@ -1,5 +1,5 @@
-import { DynamicModule, Module, OnApplicationShutdown, RequestMethod } from '@nestjs/common';
-import { LoggerModule } from 'nestjs-pino';
+import { DynamicModule, Module, OnApplicationShutdown } from '@nestjs/common';
+import { Logger as NestPinoLogger, Params, PARAMS_PROVIDER_TOKEN, PinoLogger } from 'nestjs-pino';
 import { storage } from 'nestjs-pino/storage';
 import { DestinationStream, Logger } from 'pino';
 import { HeraldConfig } from '../config/herald.config';
@@ -9,8 +9,14 @@ import { createRootLogger } from './root-logger';
 /**
  * Logging through pino (nestjs-pino): Nest's own log calls and the request
  * lines share one logger per app, configured by `LOG_LEVEL` and
- * `LOG_FORMAT`. `configureApp` mounts `RequestLog.middleware` and makes
- * nestjs-pino's `Logger` the app's logger.
+ * `LOG_FORMAT`. `configureApp` runs `RequestLog.middleware` first on every
+ * request, binds the request's logger for its handler (`bindRequestLogger`)
+ * and makes nestjs-pino's `Logger` the app's logger.
+ *
+ * nestjs-pino's providers without its `LoggerModule`: that module binds
+ * the request logger through a Nest middleware on every route, which on
+ * Fastify costs the middleware engine (middie) on every request; the
+ * Fastify hook does the same binding.
  */
 @Module({})
 export class LoggingModule implements OnApplicationShutdown {
@@ -24,16 +30,15 @@ export class LoggingModule implements OnApplicationShutdown {
     return {
       module: LoggingModule,
       global: true,
-      imports: [
-        LoggerModule.forRoot({
-          pinoHttp: { logger: root },
-          // pino-http is mounted by configureApp, ahead of the body parser; nestjs-pino only binds each request's logger.
-          useExisting: true,
-          forRoutes: [{ path: '{*splat}', method: RequestMethod.ALL }],
-        }),
+      providers: [
+        // pino-http is run by configureApp, ahead of the body parser; nestjs-pino only reads each request's logger.
+        { provide: PARAMS_PROVIDER_TOKEN, useValue: { pinoHttp: { logger: root }, useExisting: true } satisfies Params },
+        PinoLogger,
+        NestPinoLogger,
+        { provide: ROOT_LOGGER, useValue: root },
+        RequestLog,
       ],
-      providers: [{ provide: ROOT_LOGGER, useValue: root }, RequestLog],
-      exports: [ROOT_LOGGER, RequestLog],
+      exports: [PinoLogger, NestPinoLogger, ROOT_LOGGER, RequestLog],
     };
   }
 

@@ -1,6 +1,7 @@
 import { IncomingMessage, ServerResponse } from 'node:http';
 import { Inject, Injectable } from '@nestjs/common';
-import { Request, RequestHandler } from 'express';
+import { FastifyReply, FastifyRequest } from 'fastify';
+import { storage, Store } from 'nestjs-pino/storage';
 import { Logger } from 'pino';
 import { pinoHttp } from 'pino-http';
 import { redactUrl } from './log-redaction';
@@ -9,17 +10,21 @@ import { REQUEST_ID_HEADER, requestIdOf } from './request-id';
 /** Injection token for the process's root pino `Logger` (see `createRootLogger`). */
 export const ROOT_LOGGER = Symbol('ROOT_LOGGER');
 
+/** A Node-style middleware over the raw request and response. */
+export type RawMiddleware = (request: IncomingMessage, response: ServerResponse, next: () => void) => void;
+
 /**
- * One log line per request. HTTP requests go through pino-http, mounted
- * first so that requests refused before routing (413, 400 on a bad body)
- * are logged too; WebSocket upgrades never reach Express, so the adapter
- * reports each decision here. Every response carries `X-Request-Id`, and
- * log lines written while a request runs carry its `reqId`.
+ * One log line per request. HTTP requests go through pino-http, run by
+ * `configureApp` on Fastify's first hook, so that requests refused before
+ * their handler (413, 400 on a bad body) are logged too; WebSocket
+ * upgrades never reach Fastify, so the adapter reports each decision here.
+ * Every response carries `X-Request-Id`, and log lines written while a
+ * request runs carry its `reqId`.
  */
 @Injectable()
 export class RequestLog {
-  /** The pino-http middleware; `configureApp` mounts it before any other. */
-  readonly middleware: RequestHandler;
+  /** The pino-http middleware (on the raw request and response); `configureApp` runs it before anything else. */
+  readonly middleware: RawMiddleware;
 
   constructor(@Inject(ROOT_LOGGER) private readonly logger: Logger) {
     this.middleware = pinoHttp({
@@ -42,6 +47,17 @@ export class RequestLog {
   }
 
   /**
+   * Fastify's `preHandler` hook: runs the rest of the request (its guards,
+   * pipes, handler and filters) with the request's logger bound, so that
+   * nestjs-pino's `Logger` writes its lines with the request's `reqId`. A
+   * hook after the body was read, since the context would not survive the
+   * body's stream events.
+   */
+  readonly bindLogger = (request: FastifyRequest, _reply: FastifyReply, done: () => void): void => {
+    storage.run(new Store((request.raw as IncomingMessage & { log: Logger }).log), done);
+  };
+
+  /**
    * Logs a WebSocket upgrade decision: 101 when accepted, else the status
    * it was refused with.
    * @returns the request id, for the response's `X-Request-Id`.
@@ -55,5 +71,5 @@ export class RequestLog {
 
 /** `GET /ws?access_token=[Redacted] 101`: the message of a request's line. */
 function describe(request: IncomingMessage, status: number): string {
-  return `${request.method} ${redactUrl((request as Request).originalUrl ?? request.url ?? '')} ${status}`;
+  return `${request.method} ${redactUrl(request.url ?? '')} ${status}`;
 }

@@ -1,37 +1,40 @@
-import { Request, RequestHandler, Response } from 'express';
+import { FastifyReply, FastifyRequest } from 'fastify';
 import { Histogram } from 'prom-client';
+import { bodyRefused } from '../common/json-body-parser';
 
 /** The `route` label of a request no route answered: nothing matched, or it was refused before routing (a 400 or 413 body). */
 export const UNMATCHED_ROUTE = 'unmatched';
 
 export type HttpLabel = 'method' | 'route' | 'status_code';
 
+/** A Fastify `onResponse` hook. */
+export type ResponseHook = (request: FastifyRequest, reply: FastifyReply, done: () => void) => void;
+
 /**
  * Times every HTTP request from its arrival to the end of its response
- * into `http_request_duration_seconds{method,route,status_code}`. `route`
- * is the pattern of the Nest route that answered (`/notifications/:id/read`),
- * never the raw path, so ids and room names cannot blow up the series
- * count. Mounted first, so that requests refused by later middleware count.
+ * into `http_request_duration_seconds{method,route,status_code}`, as
+ * Fastify's `onResponse` hook (Fastify times from the request's arrival).
+ * `route` is the pattern of the Nest route that answered
+ * (`/notifications/:id/read`), never the raw path, so ids and room names
+ * cannot blow up the series count; a response that was not sent in full
+ * (the client hung up) is not counted.
  */
-export function httpMetricsMiddleware(histogram: Histogram<HttpLabel>): RequestHandler {
-  return (request: Request, response: Response, next) => {
-    const end = histogram.startTimer();
-    response.once('finish', () => {
-      end({ method: request.method, route: routeOf(request), status_code: String(response.statusCode) });
-    });
-    next();
+export function httpMetricsHook(histogram: Histogram<HttpLabel>): ResponseHook {
+  return (request, reply, done) => {
+    if (reply.raw.writableFinished) {
+      histogram.observe({ method: request.method, route: routeOf(request), status_code: String(reply.statusCode) }, reply.elapsedTime / 1000);
+    }
+    done();
   };
 }
 
 /**
- * Where Nest mounts module middleware (nestjs-pino's) for every path: an
- * Express route too, so it is `request.route` for a request that no
- * controller route matched afterwards.
+ * The matched route's pattern. Fastify routes before it reads the body,
+ * so a body refused by the parser (400, 413, 415) still counts as
+ * unmatched, as the contract says; Fastify's not-found handler has no
+ * pattern.
  */
-const MIDDLEWARE_MOUNT = '/{*splat}';
-
-/** The matched route's pattern: Express sets `request.route` to each route it dispatches to, the controller's last. */
-function routeOf(request: Request): string {
-  const path: unknown = (request.route as { path?: unknown } | undefined)?.path;
-  return typeof path === 'string' && path !== MIDDLEWARE_MOUNT ? path : UNMATCHED_ROUTE;
+function routeOf(request: FastifyRequest): string {
+  const pattern = request.is404 ? undefined : request.routeOptions.url;
+  return typeof pattern === 'string' && !bodyRefused(request.raw) ? pattern : UNMATCHED_ROUTE;
 }

@@ -1,6 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { CanActivate, ExecutionContext, Inject, Injectable, UnauthorizedException } from '@nestjs/common';
-import { Request, Response } from 'express';
+import { FastifyReply, FastifyRequest } from 'fastify';
 import { HERALD_CONFIG } from '../config/config.module';
 import { HeraldConfig } from '../config/herald.config';
 
@@ -22,9 +22,9 @@ export class MetricsTokenGuard implements CanActivate {
   canActivate(context: ExecutionContext): boolean {
     if (this.expected === null) return true;
     const http = context.switchToHttp();
-    const match = /^Bearer +(\S+)$/i.exec(http.getRequest<Request>().headers.authorization ?? '');
+    const match = /^Bearer +(\S+)$/i.exec(http.getRequest<FastifyRequest>().headers.authorization ?? '');
     if (match && timingSafeEqual(digest(match[1]), this.expected)) return true;
-    http.getResponse<Response>().setHeader('WWW-Authenticate', 'Bearer realm="herald-metrics"');
+    http.getResponse<FastifyReply>().header('WWW-Authenticate', 'Bearer realm="herald-metrics"');
     throw new UnauthorizedException('GET /metrics needs Authorization: Bearer <METRICS_TOKEN>');
   }
 }

@@ -1,10 +1,9 @@
 import { Inject, Injectable, OnModuleDestroy } from '@nestjs/common';
-import { RequestHandler } from 'express';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { BroadcasterUnavailableError, GROUP_BROADCASTER, GroupBroadcaster } from '../broadcaster/group-broadcaster';
 import { BatchedDeliveryMeter } from './delivery-meter';
 import { HeraldMetrics, ReplayStats, StoredKind } from './herald-metrics';
-import { HttpLabel, httpMetricsMiddleware } from './http-metrics';
+import { HttpLabel, httpMetricsHook, ResponseHook } from './http-metrics';
 
 /** The `reason` label of `herald_ws_upgrades_refused_total` for each refusal status. */
 const REFUSAL_REASONS: Readonly<Record<number, string>> = {
@@ -45,8 +44,8 @@ function processMetrics(): Registry {
 export class PrometheusHeraldMetrics implements HeraldMetrics, OnModuleDestroy {
   readonly registry = new Registry();
   readonly deliveries: BatchedDeliveryMeter;
-  /** Mounted by `configureApp` ahead of every other middleware. */
-  readonly httpMiddleware: RequestHandler;
+  /** Fastify's `onResponse` hook that times every request; `configureApp` adds it. */
+  readonly httpHook: ResponseHook;
   private readonly stored: Counter<'kind'>;
   private readonly refused: Counter<'reason'>;
   private connections: () => number = () => 0;
@@ -141,7 +140,7 @@ export class PrometheusHeraldMetrics implements HeraldMetrics, OnModuleDestroy {
       buckets: HTTP_BUCKETS_S,
       registers,
     });
-    this.httpMiddleware = httpMetricsMiddleware(http);
+    this.httpHook = httpMetricsHook(http);
   }
 
   notificationsStored(kind: StoredKind, count: number): void {

@@ -1,5 +1,5 @@
 import { BadRequestException } from '@nestjs/common';
-import { Request } from 'express';
+import { FastifyRequest } from 'fastify';
 import { exactJsonBody } from '../common/json-body-parser';
 import { MAX_PAYLOAD_BYTES } from './notifications.dto';
 
@@ -14,7 +14,7 @@ import { MAX_PAYLOAD_BYTES } from './notifications.dto';
  * @throws BadRequestException (NestJS shape) when the exact payload is over
  *   `MAX_PAYLOAD_BYTES` as JSON.
  */
-export function exactPayloadOf(request: Request): Record<string, unknown> | undefined {
+export function exactPayloadOf(request: FastifyRequest): Record<string, unknown> | undefined {
   const body = exactJsonBody(request);
   if (body === null || typeof body !== 'object' || Array.isArray(body)) return undefined;
   const payload: unknown = Object.hasOwn(body, 'payload') ? (body as { payload: unknown }).payload : undefined;

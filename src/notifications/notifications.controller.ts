@@ -1,6 +1,6 @@
 import { BadRequestException, Body, Controller, Get, Headers, HttpCode, Param, Post, Query, Req, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiCreatedResponse, ApiHeader, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
-import { Request, Response } from 'express';
+import { FastifyReply, FastifyRequest } from 'fastify';
 import { CurrentPrincipal, Roles } from '../auth/auth.decorators';
 import { Principal } from '../auth/principal';
 import { ApiErrorResponses } from '../common/error-response.dto';
@@ -46,15 +46,15 @@ export class NotificationsController {
     @CurrentPrincipal() caller: Principal,
     @Body() body: CreateNotificationDto,
     @Headers('idempotency-key') idempotencyKey: string | undefined,
-    @Req() request: Request,
-    @Res({ passthrough: true }) response: Response,
+    @Req() request: FastifyRequest,
+    @Res({ passthrough: true }) response: FastifyReply,
   ): Promise<{ ids: string[] }> {
     if (idempotencyKey !== undefined && !IDEMPOTENCY_KEY_PATTERN.test(idempotencyKey)) {
       throw new BadRequestException('Idempotency-Key must be 1-255 visible ASCII characters');
     }
     const { recipients, ...input } = body;
     const result = await this.notifications.notifyUsers(caller.sub, recipients, { ...input, payload: exactPayloadOf(request) }, idempotencyKey);
-    if (result.replayed) response.setHeader('Idempotent-Replayed', 'true');
+    if (result.replayed) response.header('Idempotent-Replayed', 'true');
     return { ids: result.ids };
   }
 
@@ -64,7 +64,7 @@ export class NotificationsController {
   @ApiOperation({ summary: 'Broadcast to every user', description: 'Role `admin`. Stored once; in every feed and on every open socket.' })
   @ApiCreatedResponse({ type: NotificationIdDto })
   @ApiErrorResponses(400, 403, 413)
-  async broadcast(@Body() body: BroadcastNotificationDto, @Req() request: Request): Promise<{ id: string }> {
+  async broadcast(@Body() body: BroadcastNotificationDto, @Req() request: FastifyRequest): Promise<{ id: string }> {
     return { id: await this.notifications.broadcast({ ...body, payload: exactPayloadOf(request) }) };
   }
 

@@ -105,6 +105,16 @@ describe('TokenExpiry', () => {
     expect(events).toEqual([]);
   });
 
+  it('stays disposed when started after dispose (a socket closed while it was being set up), leaving no timer behind', () => {
+    const events: string[] = [];
+    const expiry = new TokenExpiry(principal(T0, T0 + 10), { warn: () => events.push('warn'), expire: () => events.push('expire') });
+    expiry.dispose();
+    expiry.start();
+    expect(jest.getTimerCount()).toBe(0);
+    jest.advanceTimersByTime(20_000);
+    expect(events).toEqual([]);
+  });
+
   it('waits out exp beyond the longest setTimeout delay (about 24.8 days)', () => {
     const exp = T0 + 40 * 86_400;
     const { events } = started(T0, exp);

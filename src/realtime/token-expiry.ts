@@ -26,6 +26,7 @@ export class TokenExpiry {
   private exp: number;
   private issuedAt: number;
   private started = false;
+  private disposed = false;
   private readonly timers: { warn?: NodeJS.Timeout; expire?: NodeJS.Timeout } = {};
 
   constructor(
@@ -45,8 +46,14 @@ export class TokenExpiry {
     return this.exp * 1000 <= Date.now();
   }
 
-  /** Arms the warning and the close; a warning already due is sent at once (after the current frame). */
+  /**
+   * Arms the warning and the close; a warning already due is sent at once
+   * (after the current frame). A no-op once disposed: a socket can close
+   * while its connection is still being set up, and a timer armed then
+   * would outlive it (and keep the process alive until the token's `exp`).
+   */
   start(): void {
+    if (this.disposed) return;
     this.started = true;
     this.arm();
   }
@@ -59,6 +66,7 @@ export class TokenExpiry {
   }
 
   dispose(): void {
+    this.disposed = true;
     this.started = false;
     clearTimeout(this.timers.warn);
     clearTimeout(this.timers.expire);

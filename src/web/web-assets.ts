@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, extname, join, relative, sep } from 'node:path';
-import { Request, Response } from 'express';
+import { FastifyReply, FastifyRequest } from 'fastify';
 import { securityHeaders } from './security-headers';
 
 /** A static file held in memory: the pages are a few KiB and served on every visit. */
@@ -58,20 +58,20 @@ export class WebAssets {
   }
 
   /** Sends `name` with `status`, or 304 when the client's copy is current. */
-  send(request: Request, response: Response, name: string, status = 200): void {
+  send(request: FastifyRequest, reply: FastifyReply, name: string, status = 200): void {
     const asset = this.assets.get(name);
     if (!asset) throw new Error(`unknown web asset ${name}`);
-    response.set({
+    reply.headers({
       ...securityHeaders(request.headers.host),
       'Content-Type': asset.contentType,
       'Cache-Control': 'no-cache',
       ETag: asset.etag,
     });
     if (status === 200 && request.headers['if-none-match'] === asset.etag) {
-      response.status(304).end();
+      reply.code(304).send();
       return;
     }
-    response.status(status).send(asset.body);
+    reply.code(status).send(asset.body);
   }
 }
 

@@ -1,7 +1,7 @@
 import { Controller, Get, NotFoundException, Param, Req, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import { SkipThrottle } from '@nestjs/throttler';
-import { Request, Response } from 'express';
+import { FastifyReply, FastifyRequest } from 'fastify';
 import { Public } from '../auth/auth.decorators';
 import { isRoomName } from '../rooms/room-name';
 import { WebAssets } from './web-assets';
@@ -24,20 +24,20 @@ export class WebController {
 
   /** The inbox: sign in, unread badge, live feed, mark read. */
   @Get()
-  inbox(@Req() request: Request, @Res() response: Response): void {
+  inbox(@Req() request: FastifyRequest, @Res() response: FastifyReply): void {
     this.assets.send(request, response, 'index.html');
   }
 
   /** Pick a room. */
   @Get('chat')
-  chat(@Req() request: Request, @Res() response: Response): void {
+  chat(@Req() request: FastifyRequest, @Res() response: FastifyReply): void {
     if (redirectedToSlash(request, response, '/chat/')) return;
     this.assets.send(request, response, 'chat.html');
   }
 
   /** One room; 404 for a name outside `^[A-Za-z0-9_.-]{1,64}$`. */
   @Get('chat/:room')
-  room(@Param('room') room: string, @Req() request: Request, @Res() response: Response): void {
+  room(@Param('room') room: string, @Req() request: FastifyRequest, @Res() response: FastifyReply): void {
     if (!isRoomName(room)) return this.assets.send(request, response, 'not-found.html', 404);
     if (redirectedToSlash(request, response, `/chat/${room}/`)) return;
     this.assets.send(request, response, 'room.html');
@@ -45,23 +45,29 @@ export class WebController {
 
   /** Compose broadcasts and targeted notifications (admins). */
   @Get('admin')
-  admin(@Req() request: Request, @Res() response: Response): void {
+  admin(@Req() request: FastifyRequest, @Res() response: FastifyReply): void {
     if (redirectedToSlash(request, response, '/admin/')) return;
     this.assets.send(request, response, 'admin.html');
   }
 
   /** Scripts, styles and icons of the pages. */
   @Get('assets/:name')
-  asset(@Param('name') name: string, @Req() request: Request, @Res() response: Response): void {
-    if (!this.assets.has(`assets/${name}`)) throw new NotFoundException(`Cannot GET ${request.path}`);
+  asset(@Param('name') name: string, @Req() request: FastifyRequest, @Res() response: FastifyReply): void {
+    if (!this.assets.has(`assets/${name}`)) throw new NotFoundException(`Cannot GET ${pathOf(request)}`);
     this.assets.send(request, response, `assets/${name}`);
   }
 }
 
 /** Redirects `/chat` to `canonical` (`/chat/`); the target is built from known parts, never from the request path. */
-function redirectedToSlash(request: Request, response: Response, canonical: string): boolean {
-  if (request.path.endsWith('/')) return false;
-  const at = request.originalUrl.indexOf('?');
-  response.redirect(308, canonical + (at === -1 ? '' : request.originalUrl.slice(at)));
+function redirectedToSlash(request: FastifyRequest, response: FastifyReply, canonical: string): boolean {
+  if (pathOf(request).endsWith('/')) return false;
+  const at = request.url.indexOf('?');
+  void response.redirect(canonical + (at === -1 ? '' : request.url.slice(at)), 308);
   return true;
+}
+
+/** The request's path, without the query. */
+function pathOf(request: FastifyRequest): string {
+  const at = request.url.indexOf('?');
+  return at === -1 ? request.url : request.url.slice(0, at);
 }

@@ -3,9 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import { FastifyInstance } from 'fastify';
 import request from 'supertest';
 import { AppModule, AppOptions } from '../../src/app.module';
-import { configureApp } from '../../src/app.setup';
+import { configureApp, createHttpAdapter } from '../../src/app.setup';
 import { HeraldConfig } from '../../src/config/herald.config';
 import { loadConfig } from '../../src/config/load-config';
 import { acquireTestDatabase, releaseTestDatabase } from './test-database';
@@ -38,6 +39,8 @@ export interface TestApp {
   /** `ws://127.0.0.1:<port>/ws` */
   wsUrl: string;
   http: () => ReturnType<typeof request>;
+  /** Every route the app registered on Fastify (`HEAD` routes Fastify adds for each `GET` left out), as `METHOD /path/:param`. */
+  routes: string[];
   /** Closes the app (its sockets with 1001) and releases what it owned; later calls return the same promise. */
   close: () => Promise<void>;
 }
@@ -75,10 +78,18 @@ export async function createTestApp(env: HeraldEnv = {}, options: TestAppOptions
   };
   let app: INestApplication;
   let config: HeraldConfig;
+  const routes: string[] = [];
   try {
     config = loadConfig(appEnv);
-    app = await NestFactory.create(AppModule.forRoot(config, { logDestination: options.logDestination }), { logger: ['error'] });
+    app = await NestFactory.create(AppModule.forRoot(config, { logDestination: options.logDestination }), createHttpAdapter(), {
+      logger: ['error'],
+      bodyParser: false,
+    });
     configureApp(app);
+    // Nest registers its routes when the app starts listening.
+    (app.getHttpAdapter().getInstance() as FastifyInstance).addHook('onRoute', ({ method, url }) => {
+      for (const one of [method].flat()) if (one !== 'HEAD') routes.push(`${one} ${url}`);
+    });
     await app.listen(0, '127.0.0.1');
   } catch (error) {
     await release();
@@ -94,6 +105,7 @@ export async function createTestApp(env: HeraldEnv = {}, options: TestAppOptions
     baseUrl,
     wsUrl: `ws://127.0.0.1:${address.port}/ws`,
     http: () => request(app.getHttpServer()),
+    routes,
     close: () =>
       (closing ??= (async () => {
         await app.close();
