@@ -29,13 +29,13 @@ import { twoInstances } from './workloads/two-instances';
  * docs/performance.md (full runs; quick runs only with --docs).
  *
  * Env: BENCH_MYSQL_URL (mysql://root@127.0.0.1:3306), BENCH_REDIS_URL
- * (redis://127.0.0.1:6379). The database `herald_bench` is dropped and
+ * (redis://127.0.0.1:6379), BENCH_DATABASE (herald_bench). That database is dropped and
  * re-created at the start of every run.
  */
 const WORKLOADS: Workload[] = [fanout, targeted, rollbackStall, batch, connections, slowConsumer, twoInstances];
 const REPO = join(__dirname, '..', '..');
 const RESULTS = join(REPO, 'bench', 'results');
-const DATABASE = 'herald_bench';
+const DATABASE = process.env.BENCH_DATABASE ?? 'herald_bench';
 
 interface Options {
   workloads: Workload[];
