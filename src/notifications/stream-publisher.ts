@@ -36,10 +36,6 @@ export class StreamPublisher implements BeforeApplicationShutdown {
   private markTimer?: NodeJS.Timeout;
   private inFlight = new Set<Promise<void>>();
   private failing = false;
-  /** Settles when every publish of the round under way was answered; null when none is. */
-  private round: Promise<void> | null = null;
-  /** Rows committed while a round was under way: the next round publishes them together. */
-  private waiting: Publishable[] = [];
 
   constructor(
     @Inject(GROUP_BROADCASTER) private readonly broadcaster: GroupBroadcaster,
@@ -49,12 +45,6 @@ export class StreamPublisher implements BeforeApplicationShutdown {
 
   /** Publishes committed rows in the order given (per stream, that is number order). Never throws: a failure leaves the rows to the sweep. */
   publish(items: readonly Publishable[]): void {
-    if (this.round) {
-      // Coalesced: published in one pipelined write as soon as the round under way is answered (docs/performance.md).
-      for (const item of items) this.waiting.push(item);
-      return;
-    }
-    const sends: Promise<void>[] = [];
     for (const { row, position } of items) {
       const stream = row.recipient ?? BROADCAST_STREAM;
       const group = row.recipient === null ? broadcastGroup() : userGroup(row.recipient);
@@ -70,34 +60,12 @@ export class StreamPublisher implements BeforeApplicationShutdown {
         },
       );
       this.inFlight.add(sent);
-      sends.push(sent);
       void sent.finally(() => this.inFlight.delete(sent));
     }
-    this.startRound(sends);
-  }
-
-  /**
-   * While a round of publishes waits for Redis, rows that commit are
-   * queued, then published together in one tick: ioredis pipelines them
-   * into one write, Redis forwards them to each subscribing instance in one
-   * write, and each socket's tick cork sends them in one `writev`. An idle
-   * publisher publishes at once; a busy one waits at most one round trip.
-   */
-  private startRound(sends: Promise<void>[]): void {
-    if (sends.length === 0) return;
-    const round = Promise.all(sends).then(() => {
-      this.round = null;
-      // Commits of one stream can reach this instance out of order (their connections are read in any order): number order again.
-      const next = this.waiting.sort((a, b) => (a.position.kind === b.position.kind ? a.position.seq - b.position.seq : a.position.kind === 'b' ? -1 : 1));
-      this.waiting = [];
-      if (next.length > 0) this.publish(next);
-    });
-    this.round = round;
   }
 
   /** Waits for the publishes under way and records them, before the broadcaster and the database close. */
   async beforeApplicationShutdown(): Promise<void> {
-    while (this.round) await this.round;
     await Promise.all([...this.inFlight]);
     clearTimeout(this.markTimer);
     this.markTimer = undefined;
