@@ -1,3 +1,4 @@
+import { AddressInfo, connect, createServer, Socket } from 'node:net';
 import { expectEventually } from '../../test/support/expect-eventually';
 import type { StreamPosition } from '../notifications/stream-frame';
 import { HighWaterMark } from './high-water-mark';
@@ -97,6 +98,53 @@ describe('NotificationStream', () => {
     expect(offer(targeted('20', 1, 3))).toBe(false);
     expect(offer(broadcast('19', 3))).toBe(true);
     expect(sent).toEqual(['19', '20']);
+  });
+
+  it('does not fill a gap whose missing frame was already waiting to be read when a busy loop let the gap wait run out', async () => {
+    // A 1 ms gap wait.
+    const quick = new NotificationStream(
+      { redeliver: (frame) => void offerQuick(parse(frame)), overflow: () => undefined, fill: () => fillsQuick++ },
+      new HighWaterMark(),
+      1024,
+      1,
+    );
+    let fillsQuick = 0;
+    const sentQuick: string[] = [];
+    const offerQuick = (item: Item): void => {
+      if (!quick.admit(item.id, item.frame, item.position)) return;
+      sentQuick.push(item.id);
+      quick.delivered();
+    };
+    // The missing frame travels like a broadcaster's: through a socket the loop reads.
+    const server = createServer();
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const accepted = new Promise<Socket>((resolve) => server.once('connection', resolve));
+    const client = connect((server.address() as AddressInfo).port, '127.0.0.1');
+    await new Promise<void>((resolve) => client.once('connect', resolve));
+    const socket = await accepted;
+    try {
+      const read = new Promise<void>((resolve) =>
+        socket.once('data', () => {
+          offerQuick(targeted('29', 2));
+          resolve();
+        }),
+      );
+      quick.ready();
+      quick.startAt({ targeted: 1, broadcast: 0 });
+      offerQuick(targeted('30', 3));
+      client.write('29');
+      // Fan-out keeps the loop busy past the gap wait while the frame waits in the socket.
+      const busyUntil = Date.now() + 30;
+      while (Date.now() < busyUntil);
+      await read;
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(sentQuick).toEqual(['29', '30']);
+      expect(fillsQuick).toBe(0);
+    } finally {
+      client.destroy();
+      socket.destroy();
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 
   it('asks for a fill from the database when the missing frame does not follow in time, and sends the parked one after it', async () => {

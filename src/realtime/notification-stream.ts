@@ -90,6 +90,7 @@ export class NotificationStream {
   private parked: Buffer[] = [];
   private parkedBytes = 0;
   private gapTimer?: NodeJS.Timeout;
+  private gapCheck?: NodeJS.Immediate;
   private releasing = false;
   private replays: Promise<void> = Promise.resolve();
   /** The instance's high-water mark when the socket connected: its catch-up point for a stream it has no notification of. */
@@ -298,8 +299,13 @@ export class NotificationStream {
     this.parked.push(frame);
     if (this.gapTimer === undefined) {
       this.gapTimer = setTimeout(() => {
-        this.gapTimer = undefined;
-        if (this.parked.length > 0) this.sink.fill();
+        // Timers run before the loop reads sockets: when fan-out kept the loop busy past the wait, the missing
+        // frame may already be waiting in the broadcaster's socket. Let it be read first (setImmediate runs after).
+        this.gapCheck = setImmediate(() => {
+          this.gapTimer = undefined;
+          this.gapCheck = undefined;
+          if (this.parked.length > 0) this.sink.fill();
+        });
       }, this.gapWaitMs);
       this.gapTimer.unref();
     }
@@ -307,6 +313,8 @@ export class NotificationStream {
 
   private clearGapTimer(): void {
     clearTimeout(this.gapTimer);
+    clearImmediate(this.gapCheck);
     this.gapTimer = undefined;
+    this.gapCheck = undefined;
   }
 }
