@@ -158,6 +158,12 @@ export class Environment {
   @Min(1_500)
   @Max(3_600_000)
   ROOM_PRESENCE_TTL_MS?: number;
+
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(36_500)
+  RETENTION_DAYS?: number;
 }
 
 /** The variables whose values must never appear in an error message. */
@@ -175,4 +181,5 @@ export const INTEGER_VARIABLES: ReadonlySet<keyof Environment> = new Set([
   'MAX_SOCKETS_PER_USER',
   'WS_UPGRADES_PER_MINUTE',
   'ROOM_PRESENCE_TTL_MS',
+  'RETENTION_DAYS',
 ]);

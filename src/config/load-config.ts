@@ -24,6 +24,7 @@ export const DEFAULTS = {
   MAX_SOCKETS_PER_USER: 20,
   WS_UPGRADES_PER_MINUTE: 600,
   ROOM_PRESENCE_TTL_MS: 30_000,
+  RETENTION_DAYS: 90,
   ...AUTH_DEFAULTS,
 } as const;
 
@@ -82,6 +83,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HeraldConfig {
       upgradesPerMinute: vars.WS_UPGRADES_PER_MINUTE ?? DEFAULTS.WS_UPGRADES_PER_MINUTE,
     },
     rooms: { presenceTtlMs: vars.ROOM_PRESENCE_TTL_MS ?? DEFAULTS.ROOM_PRESENCE_TTL_MS },
+    inbox: { retentionDays: vars.RETENTION_DAYS ?? DEFAULTS.RETENTION_DAYS },
     bodyLimitBytes: vars.BODY_LIMIT_BYTES ?? DEFAULTS.BODY_LIMIT_BYTES,
     rateLimitPerMinute: vars.RATE_LIMIT_PER_MINUTE ?? DEFAULTS.RATE_LIMIT_PER_MINUTE,
     logLevel: (vars.LOG_LEVEL ?? DEFAULTS.LOG_LEVEL) as LogLevel,
@@ -122,6 +124,7 @@ export function environmentKeys(): string[] {
     'MAX_SOCKETS_PER_USER',
     'WS_UPGRADES_PER_MINUTE',
     'ROOM_PRESENCE_TTL_MS',
+    'RETENTION_DAYS',
   ];
 }
 

@@ -3,6 +3,7 @@ import { CaseSensitiveUserIds1763690400000 } from '../../migrations/176369040000
 import { CreateRoomMessages1763697600000 } from '../../migrations/1763697600000-create-room-messages';
 import { CreateNotificationOutbox1763704800000 } from '../../migrations/1763704800000-create-notification-outbox';
 import { RelayFromNotifications1763791200000 } from '../../migrations/1763791200000-relay-from-notifications';
+import { Inbox1764500000000 } from '../../migrations/1764500000000-inbox';
 
 /**
  * Every migration in order. Listed by class rather than found by a file
@@ -14,4 +15,5 @@ export const MIGRATIONS = [
   CreateRoomMessages1763697600000,
   CreateNotificationOutbox1763704800000,
   RelayFromNotifications1763791200000,
+  Inbox1764500000000,
 ];

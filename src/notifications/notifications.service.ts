@@ -7,13 +7,15 @@ import { isUniqueViolation } from '../database/database-errors';
 import { TransactionRunner } from '../database/transaction-runner';
 import { HERALD_METRICS, HeraldMetrics } from '../metrics/herald-metrics';
 import { IdempotencyService } from './idempotency.service';
+import { InboxInput, inboxContent } from './inbox-content';
+import { InboxWrites } from './inbox-writes';
+import { NotificationStateStore } from './notification-state.store';
 import { INSERT_CHUNK, NotificationContent, NotificationStore } from './notification.store';
-import { FeedPage, toNotificationView } from './notification.view';
 import { OutboxRelay } from './outbox.relay';
 import { NotificationsError } from './notifications.errors';
 
-/** What a sender supplies for a notification. */
-export interface NotificationInput {
+/** What a sender supplies for a notification (the inbox fields are optional). */
+export interface NotificationInput extends InboxInput {
   type: string;
   actor?: string | null;
   payload?: Record<string, unknown>;
@@ -44,6 +46,8 @@ export class NotificationsService {
     private readonly idempotency: IdempotencyService,
     private readonly relay: OutboxRelay,
     @Inject(HERALD_METRICS) private readonly metrics: HeraldMetrics,
+    private readonly inbox: InboxWrites,
+    private readonly states: NotificationStateStore,
   ) {}
 
   /**
@@ -56,9 +60,10 @@ export class NotificationsService {
   async notifyUsers(caller: string, recipients: readonly string[], input: NotificationInput, idempotencyKey?: string): Promise<NotifyResult> {
     const content = this.content(input);
     if (idempotencyKey === undefined) {
-      const insert = (manager: EntityManager) => this.store.insertTargeted(manager, recipients, content);
+      const insert = (manager: EntityManager) => this.inbox.insertTargeted(manager, recipients, content);
       // Up to one chunk is a single INSERT, atomic without a transaction.
-      const ids = await (recipients.length <= INSERT_CHUNK ? this.transactions.runStatement(insert) : this.transactions.run(insert));
+      const single = recipients.length <= INSERT_CHUNK && !this.inbox.needsTransaction(content);
+      const ids = await (single ? this.transactions.runStatement(insert) : this.transactions.run(insert));
       this.relay.kick();
       this.metrics.notificationsStored('targeted', ids.length);
       return { ids, replayed: false };
@@ -70,7 +75,7 @@ export class NotificationsService {
       if (earlier) return earlier;
       try {
         const ids = await this.transactions.run(async (manager) => {
-          const inserted = await this.store.insertTargeted(manager, recipients, content);
+          const inserted = await this.inbox.insertTargeted(manager, recipients, content);
           await this.idempotency.claim(manager, caller, idempotencyKey, requestHash, { ids: inserted }, content.createdAt);
           return inserted;
         });
@@ -86,20 +91,12 @@ export class NotificationsService {
 
   /** Stores a broadcast once; the relay delivers it to every open socket. */
   async broadcast(input: NotificationInput): Promise<string> {
-    const id = await this.transactions.runStatement((manager) => this.store.insertBroadcast(manager, this.content(input)));
+    const content = this.content(input);
+    const insert = (manager: EntityManager) => this.inbox.insertBroadcast(manager, content);
+    const id = await (this.inbox.needsTransaction(content) ? this.transactions.run(insert) : this.transactions.runStatement(insert));
     this.relay.kick();
     this.metrics.notificationsStored('broadcast', 1);
     return id;
-  }
-
-  /** One page of the user's feed, newest first. */
-  async feed(userId: string, limit: number, before: string | null, unreadOnly: boolean): Promise<FeedPage> {
-    const rows = await this.store.feed(userId, limit, before, unreadOnly);
-    const page = rows.slice(0, limit);
-    return {
-      items: page.map(({ row, readAt }) => toNotificationView(row, readAt)),
-      nextCursor: rows.length > limit ? page[page.length - 1].row.id : null,
-    };
   }
 
   unreadCount(userId: string): Promise<number> {
@@ -114,15 +111,27 @@ export class NotificationsService {
   async markRead(userId: string, id: string): Promise<void> {
     const row = await this.store.findVisible(userId, id);
     if (!row) throw NotificationsError.notFound(id);
-    if (await this.transactions.run((manager) => this.store.markRead(manager, userId, row, new Date()))) {
+    const at = new Date();
+    const changed = await this.transactions.run(async (manager) => {
+      // Read implies seen (docs/inbox.md).
+      await this.states.setMark(manager, userId, [id], 'seenAt', at);
+      return this.store.markRead(manager, userId, row, at);
+    });
+    if (changed) {
       this.publish(userGroup(userId), encodeFrame(ServerEvent.NotificationRead, { ids: [id] }));
+      this.publish(userGroup(userId), encodeFrame(ServerEvent.NotificationState, { ids: [id], read: true, seen: true }));
     }
   }
 
   /** Marks everything in the user's feed read and tells the user's sockets. */
   async markAllRead(userId: string): Promise<void> {
-    await this.transactions.run((manager) => this.store.markAllRead(manager, userId, new Date()));
+    const at = new Date();
+    await this.transactions.run(async (manager) => {
+      await this.states.setMark(manager, userId, null, 'seenAt', at);
+      await this.store.markAllRead(manager, userId, at);
+    });
     this.publish(userGroup(userId), encodeFrame(ServerEvent.NotificationRead, { all: true }));
+    this.publish(userGroup(userId), encodeFrame(ServerEvent.NotificationState, { all: true, read: true, seen: true }));
   }
 
   private async replay(caller: string, key: string, requestHash: string, now: Date): Promise<NotifyResult | null> {
@@ -133,7 +142,7 @@ export class NotificationsService {
   }
 
   private content(input: NotificationInput): NotificationContent {
-    return { type: input.type, actor: input.actor ?? null, payload: JSON.stringify(input.payload ?? {}), createdAt: new Date() };
+    return { type: input.type, actor: input.actor ?? null, payload: JSON.stringify(input.payload ?? {}), createdAt: new Date(), ...inboxContent(input) };
   }
 
   /** A read-state frame is a hint for other devices: an outage costs the hint only, the feed has the state. */

@@ -2,6 +2,7 @@ import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBoo
 import { EntityManager } from 'typeorm';
 import { GROUP_BROADCASTER, GroupBroadcaster } from '../broadcaster/group-broadcaster';
 import { broadcastGroup, userGroup } from '../broadcaster/groups';
+import { COUNTS_CHANGED_FRAME } from '../common/server-frame';
 import { SQL_DIALECT, SqlDialect } from '../database/sql-dialect';
 import { TransactionRunner } from '../database/transaction-runner';
 import { NotificationFrames } from './notification-frames';
@@ -195,10 +196,15 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
     return 0;
   }
 
-  /** Publishes the rows, one frame each, in id order; throws if any publish fails. */
+  /** Publishes the rows, one frame each, in id order; throws if any publish fails. A muted row is stored, not pushed: only its counts change. */
   private async publish(rows: readonly Notification[]): Promise<void> {
     await Promise.all(
-      rows.map((row) => this.broadcaster.publish(row.recipient === null ? broadcastGroup() : userGroup(row.recipient), this.frames.encode(row))),
+      rows.map((row) =>
+        this.broadcaster.publish(
+          row.recipient === null ? broadcastGroup() : userGroup(row.recipient),
+          row.muted ? COUNTS_CHANGED_FRAME : this.frames.encode(row),
+        ),
+      ),
     );
   }
 }

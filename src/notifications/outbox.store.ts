@@ -1,4 +1,4 @@
-/* eslint-disable @typescript-eslint/no-unnecessary-type-assertion, @typescript-eslint/no-unsafe-assignment -- TypeORM's query() and driver hydration return any: the casts and assignments name the row shapes of this hand-written SQL */
+/* eslint-disable @typescript-eslint/no-unnecessary-type-assertion -- TypeORM's query() returns any: the casts name the row shapes of this hand-written SQL */
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
@@ -10,9 +10,6 @@ import { Notification } from './notification.entity';
 /** The cursor row of the notification stream in `outbox_cursors`. */
 const STREAM = 'notifications';
 
-/** The columns the relay reads, in `Notification` property order. */
-const RELAY_COLUMNS = 'id, recipient, type, actor, payload, created_at, read_at';
-
 /**
  * The outbox of the notification stream. The `notifications` table is its
  * own outbox: a row becomes visible to the relay when the transaction (or
@@ -23,8 +20,10 @@ const RELAY_COLUMNS = 'id, recipient, type, actor, payload, created_at, read_at'
  */
 @Injectable()
 export class OutboxStore {
-  /** Column metadata of the relayed columns after `id`, for hydrating raw rows. */
+  /** Column metadata of the relayed columns after `id` (every column the frame carries), for hydrating raw rows. */
   private readonly columns: ColumnMetadata[];
+  /** `id` and those columns, for the SELECT. */
+  private readonly relayColumns: string;
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
@@ -32,7 +31,8 @@ export class OutboxStore {
     @Inject(SQL_DIALECT) private readonly dialect: SqlDialect,
   ) {
     const metadata = dataSource.getMetadata(Notification);
-    this.columns = ['recipient', 'type', 'actor', 'payload', 'createdAt', 'readAt'].map((property) => metadata.findColumnWithPropertyName(property)!);
+    this.columns = metadata.columns.filter((column) => column.propertyName !== 'id');
+    this.relayColumns = ['id', ...this.columns.map((column) => column.databaseName)].join(', ');
   }
 
   /**
@@ -73,25 +73,22 @@ export class OutboxStore {
    * The committed rows above `after` visible to this transaction, in id
    * order, at most `limit`. One primary-key range read in plain SQL: this
    * is the relay's hot path, so it skips the query builder and hydrates
-   * only the seven columns.
+   * only the columns of `Notification`.
    */
   async rowsAfter(manager: EntityManager, after: bigint, limit: number): Promise<Notification[]> {
-    const raw = (await manager.query(`SELECT ${RELAY_COLUMNS} FROM notifications WHERE id > ? ORDER BY id LIMIT ?`, [after.toString(), limit])) as Array<
+    const raw = (await manager.query(`SELECT ${this.relayColumns} FROM notifications WHERE id > ? ORDER BY id LIMIT ?`, [after.toString(), limit])) as Array<
       Record<string, unknown>
     >;
     const driver = this.dataSource.driver;
-    const [recipient, type, actor, payload, createdAt, readAt] = this.columns;
-    return raw.map((values) =>
-      Object.assign(new Notification(), {
-        id: String(values.id),
-        recipient: driver.prepareHydratedValue(values.recipient, recipient),
-        type: driver.prepareHydratedValue(values.type, type),
-        actor: driver.prepareHydratedValue(values.actor, actor),
-        payload: driver.prepareHydratedValue(values.payload, payload),
-        createdAt: driver.prepareHydratedValue(values.created_at, createdAt),
-        readAt: driver.prepareHydratedValue(values.read_at, readAt),
-      }),
-    );
+    return raw.map((values) => {
+      const row = Object.assign(new Notification(), { id: String(values.id) }) as unknown as Record<string, unknown>;
+      for (const column of this.columns) {
+        const value: unknown = driver.prepareHydratedValue(values[column.databaseName], column);
+        // prepareHydratedValue skips transformers (the bigint id one turns SQLite numbers into strings).
+        row[column.propertyName] = column.transformer && !Array.isArray(column.transformer) ? column.transformer.from(value) : value;
+      }
+      return row as unknown as Notification;
+    });
   }
 
   /**

@@ -1,7 +1,7 @@
 import { AddressInfo } from 'node:net';
 import { IncomingMessage } from 'node:http';
 import WebSocket, { WebSocketServer } from 'ws';
-import { encodeFrame, ServerEvent } from '../common/server-frame';
+import { encodeFrame, PLAIN_INBOX_FIELDS, ServerEvent } from '../common/server-frame';
 import { Connection } from './connection';
 import { HighWaterMark } from './high-water-mark';
 
@@ -43,6 +43,7 @@ describe('Connection.deliver', () => {
           payload: { text: 'x'.repeat(16 * 1024) },
           createdAt: new Date(0).toISOString(),
           readAt: null,
+          ...PLAIN_INBOX_FIELDS,
         }),
       ),
     );
@@ -67,7 +68,17 @@ describe('Connection.deliver', () => {
       delivered: (frame) => written.push(frame),
     });
     const notification = (id: string) =>
-      Buffer.from(encodeFrame(ServerEvent.Notification, { id, type: 't', actor: null, payload: {}, createdAt: new Date(0).toISOString(), readAt: null }));
+      Buffer.from(
+        encodeFrame(ServerEvent.Notification, {
+          id,
+          type: 't',
+          actor: null,
+          payload: {},
+          createdAt: new Date(0).toISOString(),
+          readAt: null,
+          ...PLAIN_INBOX_FIELDS,
+        }),
+      );
     const [first, second] = [notification('1'), notification('2')];
 
     connection.deliver(first); // not live yet: discarded

@@ -3,7 +3,7 @@ import type { Writable } from 'node:stream';
 import WebSocket from 'ws';
 import { Principal } from '../auth/principal';
 import { GroupSubscriber } from '../broadcaster/group-broadcaster';
-import { notificationIdOf } from '../common/server-frame';
+import { countsEffectOf, notificationIdOf } from '../common/server-frame';
 import { DeliveryMeter } from '../metrics/herald-metrics';
 import { HighWaterMark } from './high-water-mark';
 import { NotificationStream } from './notification-stream';
@@ -35,6 +35,8 @@ export class Connection {
   readonly expiry: TokenExpiry;
   /** Corked bytes that are flushed at once rather than at the end of the tick (see `corkForTick`). */
   private readonly corkFlushBytes: number;
+  /** Called after a frame that changes the user's counts (set by the gateway: `LiveCounts`). */
+  countsChanged?: () => void;
 
   constructor(
     readonly socket: WebSocket,
@@ -65,6 +67,11 @@ export class Connection {
    */
   readonly deliver: GroupSubscriber = (frame) => {
     if (this.socket.readyState !== WebSocket.OPEN) return;
+    const counts = countsEffectOf(frame);
+    if (counts === 'internal') {
+      this.countsChanged?.();
+      return;
+    }
     const id = notificationIdOf(frame);
     if (id !== null && !this.stream.admit(id, frame)) return;
     if (this.transport) corkForTick(this.transport, this.corkFlushBytes);
@@ -74,6 +81,7 @@ export class Connection {
     }
     this.socket.send(frame, { binary: false });
     if (id !== null) this.deliveries?.delivered(frame);
+    if (counts === 'changed') this.countsChanged?.();
   };
 
   /** Sends a frame built for this socket alone. */

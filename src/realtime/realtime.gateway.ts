@@ -15,6 +15,7 @@ import { CatchUp } from './catch-up';
 import { Connection } from './connection';
 import { ConnectionRegistry } from './connection.registry';
 import { Heartbeat } from './heartbeat';
+import { LiveCounts } from './live-counts';
 import { ClientEvent, CloseCode, encodeFrame, ErrorCode, ServerEvent, WS_PATH } from './protocol';
 import { ResumeDto } from './resume.dto';
 import { TokenRefreshService } from './token-refresh.service';
@@ -61,6 +62,7 @@ export class RealtimeGateway implements OnGatewayConnection, OnGatewayDisconnect
     private readonly catchUp: CatchUp,
     private readonly heartbeat: Heartbeat,
     private readonly tokenRefresh: TokenRefreshService,
+    private readonly liveCounts: LiveCounts,
   ) {}
 
   async handleConnection(socket: WebSocket, request: IncomingMessage): Promise<void> {
@@ -78,6 +80,7 @@ export class RealtimeGateway implements OnGatewayConnection, OnGatewayDisconnect
       request.socket,
       this.registry.deliveries,
     );
+    connection.countsChanged = () => this.liveCounts.schedule(connection);
     this.registry.add(connection);
     this.heartbeat.watch(connection);
     try {
@@ -162,6 +165,8 @@ export class RealtimeGateway implements OnGatewayConnection, OnGatewayDisconnect
   private async resume(connection: Connection, since: string): Promise<void> {
     try {
       await this.catchUp.resume(connection, since);
+      // After `resumed`: what changed while the client was away shows in its counts at once.
+      this.liveCounts.schedule(connection);
     } catch (error) {
       this.logger.warn(`resuming ${connection.principal.sub} failed: ${(error as Error).message}`);
       connection.socket.close(CloseCode.TryAgainLater, 'resume failed');
