@@ -1,10 +1,15 @@
-import { Module } from '@nestjs/common';
+import { MiddlewareConsumer, Module, NestModule, RequestMethod } from '@nestjs/common';
+import { PreferencesPageMiddleware } from './preferences-page.middleware';
 import { WebAssets } from './web-assets';
 import { WebController } from './web.controller';
 
-/** The browser client (`/`, `/chat/`, `/chat/<room>/`, `/admin/`), served by Herald itself. */
+/** The browser client (`/`, `/preferences/`, `/chat/`, `/chat/<room>/`, `/admin/`), served by Herald itself. */
 @Module({
   controllers: [WebController],
   providers: [{ provide: WebAssets, useFactory: () => new WebAssets() }],
 })
-export class WebModule {}
+export class WebModule implements NestModule {
+  configure(consumer: MiddlewareConsumer): void {
+    consumer.apply(PreferencesPageMiddleware).forRoutes({ path: 'preferences', method: RequestMethod.GET });
+  }
+}
