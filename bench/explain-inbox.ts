@@ -62,7 +62,9 @@ async function seed(dataSource: DataSource): Promise<void> {
       rows.flat(),
     );
   }
-  await dataSource.query(`INSERT INTO notifications (recipient, type, payload, created_at, category) VALUES ${Array(50).fill("(NULL, 'b', '{}', NOW(3), 'news')").join(', ')}`);
+  await dataSource.query(
+    `INSERT INTO notifications (recipient, type, payload, created_at, category) VALUES ${Array(50).fill("(NULL, 'b', '{}', NOW(3), 'news')").join(', ')}`,
+  );
   const users = [HEAVY, ...Array.from({ length: 1_000 }, (_, i) => `other-${i}`)];
   for (let start = 0; start < users.length; start += 100) {
     const chunk = users.slice(start, start + 100);
