@@ -93,7 +93,7 @@ async function main(): Promise<void> {
     entities: [Notification, BroadcastRead, BroadcastState, NotificationPreference],
     logging: ['query'],
     logger,
-  } as ConstructorParameters<typeof DataSource>[0]).initialize();
+  }).initialize();
   try {
     await runMigrations(dataSource);
     await seed(dataSource);
@@ -124,7 +124,9 @@ async function main(): Promise<void> {
       for (const [i, query] of queries.entries()) {
         const plan = await dataSource.query<Array<Record<string, unknown>>>(`EXPLAIN ${query.sql}`, query.parameters);
         for (const step of plan) {
-          console.log(`| ${i + 1} | ${String(step.table)} | ${String(step.type)} | ${String(step.key)} | ${String(step.rows)} | ${String(step.Extra ?? '')} |`);
+          console.log(
+            `| ${i + 1} | ${String(step.table)} | ${String(step.type)} | ${String(step.key)} | ${String(step.rows)} | ${typeof step.Extra === 'string' ? step.Extra : ''} |`,
+          );
         }
       }
     }

@@ -13,6 +13,7 @@ import { BenchContext, Workload, WorkloadReport } from './lib/workload';
 import { summarizeProfile } from './profile-summary';
 import { batch } from './workloads/batch';
 import { connections } from './workloads/connections';
+import { counts } from './workloads/counts';
 import { fanout } from './workloads/fanout';
 import { slowConsumer } from './workloads/slow-consumer';
 import { targeted } from './workloads/targeted';
@@ -28,13 +29,15 @@ import { twoInstances } from './workloads/two-instances';
  * docs/performance.md (full runs; quick runs only with --docs).
  *
  * Env: BENCH_MYSQL_URL (mysql://root@127.0.0.1:3306), BENCH_REDIS_URL
- * (redis://127.0.0.1:6379). The database `herald_bench` is dropped and
- * re-created at the start of every run.
+ * (redis://127.0.0.1:6379), BENCH_DATABASE (`herald_bench`): that database is
+ * dropped and re-created at the start of every run, so runs sharing a MySQL
+ * server at the same time need one each.
  */
-const WORKLOADS: Workload[] = [fanout, targeted, batch, connections, slowConsumer, twoInstances];
+const WORKLOADS: Workload[] = [fanout, targeted, batch, connections, slowConsumer, twoInstances, counts];
 const REPO = join(__dirname, '..', '..');
 const RESULTS = join(REPO, 'bench', 'results');
-const DATABASE = 'herald_bench';
+const DATABASE = process.env.BENCH_DATABASE ?? 'herald_bench';
+if (!/^[A-Za-z0-9_]{1,64}$/.test(DATABASE)) throw new Error(`BENCH_DATABASE must match ^[A-Za-z0-9_]{1,64}$: ${DATABASE}`);
 
 interface Options {
   workloads: Workload[];
