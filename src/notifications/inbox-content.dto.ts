@@ -22,13 +22,9 @@ const MAX_EXPIRY_MS = 10 * 365 * 24 * 3600 * 1000;
 export function isSafeUrl(value: unknown): value is string {
   if (typeof value !== 'string' || value.length < 1 || value.length > MAX_URL_LENGTH || /[\s\p{Cc}]/u.test(value)) return false;
   if (value.startsWith('/')) return !value.startsWith('//') && !value.startsWith('/\\');
-  try {
-    const url = new URL(value);
-    return (url.protocol === 'https:' || url.protocol === 'http:') && url.hostname !== '';
-  } catch (error) {
-    if (error instanceof TypeError) return false;
-    throw error;
-  }
+  if (!URL.canParse(value)) return false;
+  const url = new URL(value);
+  return (url.protocol === 'https:' || url.protocol === 'http:') && url.hostname !== '';
 }
 
 function IsSafeUrl(options?: ValidationOptions): PropertyDecorator {
