@@ -59,20 +59,22 @@ export class Inbox1764500000000 implements MigrationInterface {
 
   async up(queryRunner: QueryRunner): Promise<void> {
     const columns = inboxColumns(queryRunner).map((options) => new TableColumn(options));
-    if (queryRunner.connection.driver.options.type === 'mysql') {
-      await queryRunner.addColumns('notifications', columns);
+    const driver = queryRunner.connection.driver;
+    const definition = (column: TableColumn, quote: string, collation = '') =>
+      `${quote}${column.name}${quote} ${driver.createFullType(column)}${collation}${column.isNullable ? ' NULL' : ` NOT NULL DEFAULT ${column.default as string}`}`;
+    if (driver.options.type === 'mysql') {
+      // One ALTER for every column and index: on a large table one rebuild, not seventeen.
       // Collapse keys are compared exactly, as user ids are (see CaseSensitiveUserIds1763690400000).
-      await queryRunner.query(
-        `ALTER TABLE notifications MODIFY collapse_key VARCHAR(128) CHARACTER SET utf8mb4 COLLATE ${await exactTextCollation(queryRunner)} NULL`,
-      );
+      const exact = ` CHARACTER SET utf8mb4 COLLATE ${await exactTextCollation(queryRunner)}`;
+      const changes = [
+        ...columns.map((column) => `ADD COLUMN ${definition(column, '`', column.name === 'collapse_key' ? exact : '')}`),
+        ...INBOX_INDEXES.map((index) => `ADD INDEX \`${index.name}\` (${index.columnNames.map((name) => `\`${name}\``).join(', ')})`),
+      ];
+      await queryRunner.query(`ALTER TABLE notifications ${changes.join(', ')}`);
     } else {
-      for (const column of columns) {
-        const type = queryRunner.connection.driver.createFullType(column);
-        const rule = column.isNullable ? '' : ` NOT NULL DEFAULT ${column.default as string}`;
-        await queryRunner.query(`ALTER TABLE "notifications" ADD COLUMN "${column.name}" ${type}${rule}`);
-      }
+      for (const column of columns) await queryRunner.query(`ALTER TABLE "notifications" ADD COLUMN ${definition(column, '"')}`);
+      await queryRunner.createIndices('notifications', INBOX_INDEXES);
     }
-    await queryRunner.createIndices('notifications', INBOX_INDEXES);
 
     const bigint = bigIntegerType(queryRunner);
     await queryRunner.createTable(
