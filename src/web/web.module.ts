@@ -1,4 +1,4 @@
-import { MiddlewareConsumer, Module, NestModule, RequestMethod } from '@nestjs/common';
+import { MiddlewareConsumer, Module, NestModule } from '@nestjs/common';
 import { PreferencesPageMiddleware } from './preferences-page.middleware';
 import { WebAssets } from './web-assets';
 import { WebController } from './web.controller';
@@ -10,6 +10,7 @@ import { WebController } from './web.controller';
 })
 export class WebModule implements NestModule {
   configure(consumer: MiddlewareConsumer): void {
-    consumer.apply(PreferencesPageMiddleware).forRoutes({ path: 'preferences', method: RequestMethod.GET });
+    // On every path (one string comparison): bound to `preferences` it would show as a second `GET /preferences` route.
+    consumer.apply(PreferencesPageMiddleware).forRoutes('*');
   }
 }
