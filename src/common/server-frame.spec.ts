@@ -1,10 +1,20 @@
-import { COUNTS_CHANGED_FRAME, countsEffectOf, encodeFrame, PLAIN_INBOX_FIELDS, ServerEvent } from './server-frame';
+import { COUNTS_CHANGED_FRAME, countsEffectOf, encodeFrame, mutedOut, PLAIN_INBOX_FIELDS, PREFERENCES_CHANGED_FRAME, ServerEvent } from './server-frame';
 
 describe('countsEffectOf', () => {
   const frame = (text: string) => Buffer.from(text);
 
   it('takes the internal counts-changed frame as a refresh that is not sent on', () => {
     expect(countsEffectOf(frame(COUNTS_CHANGED_FRAME))).toBe('internal');
+    expect(countsEffectOf(frame(PREFERENCES_CHANGED_FRAME))).toBe('preferences');
+  });
+
+  it('mutes a notification frame by its category unless it is critical', () => {
+    const view = { id: '1', type: 't', actor: null, payload: {}, createdAt: new Date(0).toISOString(), readAt: null, ...PLAIN_INBOX_FIELDS };
+    const promo = frame(encodeFrame(ServerEvent.Notification, { ...view, category: 'promo' }));
+    const critical = frame(encodeFrame(ServerEvent.Notification, { ...view, category: 'promo', severity: 'critical' }));
+    expect(mutedOut(promo, new Set(['promo']))).toBe(true);
+    expect(mutedOut(promo, new Set(['other']))).toBe(false);
+    expect(mutedOut(critical, new Set(['promo']))).toBe(false);
   });
 
   it('refreshes counts after every notification event', () => {

@@ -195,12 +195,38 @@ export function notificationIdOf(frame: Buffer): string | null {
  */
 export const COUNTS_CHANGED_FRAME = '{"event":"counts.changed"}';
 const COUNTS_CHANGED = Buffer.from(COUNTS_CHANGED_FRAME);
+/** Internal, like `COUNTS_CHANGED_FRAME`: the user changed a preference; sockets reload their muted categories, then their counts. */
+export const PREFERENCES_CHANGED_FRAME = '{"event":"preferences.changed"}';
+const PREFERENCES_CHANGED = Buffer.from(PREFERENCES_CHANGED_FRAME);
 /** Every event whose name starts so (`notification`, `notification.read`, `.state`, `.deleted`) changes the user's counts. */
 const NOTIFICATION_EVENT_PREFIX = Buffer.from('{"event":"notification');
 
-/** What a group frame means for the socket's `counts`: `internal` (refresh, do not send on), `changed` (send, then refresh), or null. */
-export function countsEffectOf(frame: Buffer): 'internal' | 'changed' | null {
+/**
+ * What a group frame means for the socket's `counts`: `internal` (refresh,
+ * do not send on), `preferences` (reload the muted categories, refresh, do
+ * not send on), `changed` (send, then refresh), or null.
+ */
+export function countsEffectOf(frame: Buffer): 'internal' | 'preferences' | 'changed' | null {
   if (frame.length === COUNTS_CHANGED.length && frame.equals(COUNTS_CHANGED)) return 'internal';
+  if (frame.length === PREFERENCES_CHANGED.length && frame.equals(PREFERENCES_CHANGED)) return 'preferences';
   const prefix = NOTIFICATION_EVENT_PREFIX.length;
   return frame.length > prefix && frame.compare(NOTIFICATION_EVENT_PREFIX, 0, prefix, 0, prefix) === 0 ? 'changed' : null;
+}
+
+let lastMuteFrame: Buffer | null = null;
+let lastMuteKey: { category: string; critical: boolean } | null = null;
+
+/**
+ * Whether a `notification` frame is in one of `muted` and not `critical`:
+ * a broadcast is one row for everyone, so a user's mutes are applied to it
+ * on their sockets. Parsed once per shared frame buffer (fan-out hands the
+ * same Buffer to every socket); only sockets with mutes ask.
+ */
+export function mutedOut(frame: Buffer, muted: ReadonlySet<string>): boolean {
+  if (frame !== lastMuteFrame) {
+    const data = (JSON.parse(frame.toString('utf8')) as { data?: Partial<NotificationView> }).data ?? {};
+    lastMuteKey = { category: data.category ?? 'general', critical: data.severity === 'critical' };
+    lastMuteFrame = frame;
+  }
+  return !lastMuteKey!.critical && muted.has(lastMuteKey!.category);
 }

@@ -4,7 +4,7 @@ import { DataSource } from 'typeorm';
 import { BestEffortPublisher } from '../broadcaster/best-effort-publisher';
 import { userGroup } from '../broadcaster/groups';
 import { DEFAULT_CATEGORY } from '../common/category';
-import { COUNTS_CHANGED_FRAME } from '../common/server-frame';
+import { PREFERENCES_CHANGED_FRAME } from '../common/server-frame';
 import { TransactionRunner } from '../database/transaction-runner';
 import { NotificationPreference } from './notification-preference.entity';
 
@@ -40,11 +40,11 @@ export class PreferencesService {
     return new Set(rows.map((row) => row.category));
   }
 
-  /** Stores the setting; the user's sockets refresh their counts. */
+  /** Stores the setting; the user's sockets reload their mutes and refresh their counts. */
   async setMuted(userId: string, category: string, muted: boolean): Promise<void> {
     await this.transactions.run((manager) =>
       manager.getRepository(NotificationPreference).upsert({ userId, category, muted, updatedAt: new Date() }, ['userId', 'category']),
     );
-    this.publisher.publish(userGroup(userId), COUNTS_CHANGED_FRAME, 'a preference change');
+    this.publisher.publish(userGroup(userId), PREFERENCES_CHANGED_FRAME, 'a preference change');
   }
 }

@@ -3,7 +3,7 @@ import type { Writable } from 'node:stream';
 import WebSocket from 'ws';
 import { Principal } from '../auth/principal';
 import { GroupSubscriber } from '../broadcaster/group-broadcaster';
-import { countsEffectOf, notificationIdOf } from '../common/server-frame';
+import { countsEffectOf, mutedOut, notificationIdOf } from '../common/server-frame';
 import { DeliveryMeter } from '../metrics/herald-metrics';
 import { HighWaterMark } from './high-water-mark';
 import { NotificationStream } from './notification-stream';
@@ -37,6 +37,10 @@ export class Connection {
   private readonly corkFlushBytes: number;
   /** Called after a frame that changes the user's counts (set by the gateway: `LiveCounts`). */
   countsChanged?: () => void;
+  /** Called when the user changed a preference (set by the gateway: reloads `mutedCategories`). */
+  preferencesChanged?: () => void;
+  /** The user's muted categories: their (broadcast) notifications are not sent, unless critical. */
+  mutedCategories: ReadonlySet<string> = new Set();
 
   constructor(
     readonly socket: WebSocket,
@@ -68,11 +72,16 @@ export class Connection {
   readonly deliver: GroupSubscriber = (frame) => {
     if (this.socket.readyState !== WebSocket.OPEN) return;
     const counts = countsEffectOf(frame);
-    if (counts === 'internal') {
+    if (counts === 'internal' || counts === 'preferences') {
+      if (counts === 'preferences') this.preferencesChanged?.();
       this.countsChanged?.();
       return;
     }
     const id = notificationIdOf(frame);
+    if (id !== null && this.mutedCategories.size > 0 && mutedOut(frame, this.mutedCategories)) {
+      this.countsChanged?.();
+      return;
+    }
     if (id !== null && !this.stream.admit(id, frame)) return;
     if (this.transport) corkForTick(this.transport, this.corkFlushBytes);
     if (this.socket.bufferedAmount > this.maxBufferedBytes) {

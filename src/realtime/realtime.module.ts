@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { AuthModule } from '../auth/auth.module';
 import { NotificationsModule } from '../notifications/notifications.module';
+import { PreferencesModule } from '../preferences/preferences.module';
 import { RoomsModule } from '../rooms/rooms.module';
 import { CatchUp } from './catch-up';
 import { ConnectionRegistry } from './connection.registry';
@@ -13,7 +14,7 @@ import { WsConnectionGuard } from './ws-connection.guard';
 
 /** The WebSocket endpoint: the gateway, its connections, replays and heartbeat, and the shutdown state the adapter reads. */
 @Module({
-  imports: [AuthModule, NotificationsModule, RoomsModule],
+  imports: [AuthModule, NotificationsModule, PreferencesModule, RoomsModule],
   providers: [RealtimeGateway, ConnectionRegistry, CatchUp, Heartbeat, WsConnectionGuard, ShutdownState, TokenRefreshService, LiveCounts],
   exports: [ConnectionRegistry, ShutdownState],
 })

@@ -13,7 +13,8 @@ export class PreferencesPageMiddleware implements NestMiddleware {
   constructor(private readonly assets: WebAssets) {}
 
   use(request: Request, response: Response, next: NextFunction): void {
-    if ((request.method === 'GET' || request.method === 'HEAD') && request.path === '/preferences/') {
+    // originalUrl: a middleware's `path` is relative to where it is mounted.
+    if ((request.method === 'GET' || request.method === 'HEAD') && request.originalUrl.split('?')[0] === '/preferences/') {
       this.assets.send(request, response, 'preferences.html');
       return;
     }

@@ -46,6 +46,26 @@ describe('the inbox with broadcasts', () => {
     expect((await inbox.feed(bob, { unread: 'true' })).items.map((item) => item.id)).not.toContain(id);
   });
 
+  it('does not push a broadcast in a category the user muted, unless critical, and pushes again once unmuted', async () => {
+    const user = unique('muter');
+    const category = `quiet-${Date.now()}`;
+    await inbox.mute(user, category);
+    const socket = await herald.connect(user);
+    const muted = await inbox.broadcast({ category });
+    const critical = await inbox.broadcast({ category, severity: 'critical' });
+    const marker = await inbox.broadcast();
+    await socket.next('notification', (n) => n.id === marker);
+    const received = socket.all('notification').map((n) => n.id);
+    expect(received).toEqual(expect.arrayContaining([critical, marker]));
+    expect(received).not.toContain(muted);
+    expect((await inbox.counts(user)).byCategory[category]).toEqual({ unread: 2, unseen: 2 });
+
+    await inbox.mute(user, category, false);
+    await socket.next('counts', (c) => c.byCategory[category]?.unread === 2 && c.unread >= 2);
+    const after = await inbox.broadcast({ category });
+    await socket.next('notification', (n) => n.id === after);
+  });
+
   it('replaces a broadcast with the same collapse key and withdraws broadcasts from every socket', async () => {
     const key = unique('banner');
     const socket = await herald.connect(unique('viewer'));
