@@ -15,6 +15,7 @@ import { batch } from './workloads/batch';
 import { connections } from './workloads/connections';
 import { counts } from './workloads/counts';
 import { fanout } from './workloads/fanout';
+import { rollbackStall } from './workloads/rollback-stall';
 import { slowConsumer } from './workloads/slow-consumer';
 import { targeted } from './workloads/targeted';
 import { twoInstances } from './workloads/two-instances';
@@ -33,7 +34,7 @@ import { twoInstances } from './workloads/two-instances';
  * dropped and re-created at the start of every run, so runs sharing a MySQL
  * server at the same time need one each.
  */
-const WORKLOADS: Workload[] = [fanout, targeted, batch, connections, slowConsumer, twoInstances, counts];
+const WORKLOADS: Workload[] = [fanout, targeted, rollbackStall, batch, connections, slowConsumer, twoInstances, counts];
 const REPO = join(__dirname, '..', '..');
 const RESULTS = join(REPO, 'bench', 'results');
 const DATABASE = process.env.BENCH_DATABASE ?? 'herald_bench';

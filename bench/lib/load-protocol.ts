@@ -43,7 +43,7 @@ export interface PublishCommand {
   /** Base URLs (`http://host:port`); publishes go round-robin over them. */
   targets: string[];
   token: string;
-  kind: 'broadcast' | 'targeted' | 'batch' | 'bulk';
+  kind: 'broadcast' | 'targeted' | 'batch' | 'bulk' | 'race';
   count: number;
   concurrency: number;
   phase: number;

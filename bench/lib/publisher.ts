@@ -9,7 +9,12 @@ interface Post {
   path: string;
   body: string;
   recipients: number;
+  /** Sent as `Idempotency-Key` (`race` POSTs). */
+  idempotencyKey?: string;
 }
+
+/** Concurrent retries of one POST with one `Idempotency-Key` per `race` publish, as docs/rest.md tells a client to retry after a 503. */
+const RACE_RETRIES = 3;
 
 /**
  * Publishes `count` notifications over REST with `concurrency` requests in
@@ -18,7 +23,9 @@ interface Post {
  * request is written.
  */
 export async function publish(command: PublishCommand): Promise<PublishResult> {
-  const agents = command.targets.map(() => new Agent({ keepAlive: true, maxSockets: command.concurrency }));
+  // A race needs its retries on separate connections, or they would queue behind one another.
+  const socketsPerTarget = command.kind === 'race' ? command.concurrency * RACE_RETRIES : command.concurrency;
+  const agents = command.targets.map(() => new Agent({ keepAlive: true, maxSockets: socketsPerTarget }));
   const latency = newHistogram();
   const statuses: Record<string, number> = {};
   const pad = command.padBytes > 0 ? 'x'.repeat(command.padBytes) : undefined;
@@ -32,7 +39,11 @@ export async function publish(command: PublishCommand): Promise<PublishResult> {
       const target = seq % command.targets.length;
       const sentAt = nowMicros();
       const post = postFor(command, seq, sentAt, pad);
-      const status = await send(agents[target], command.targets[target], post, command.token);
+      // A race is RACE_RETRIES identical requests at once: one stores, the others roll back and replay its answer.
+      const status =
+        command.kind === 'race'
+          ? (await Promise.all(Array.from({ length: RACE_RETRIES }, () => send(agents[target], command.targets[target], post, command.token))))[0]
+          : await send(agents[target], command.targets[target], post, command.token);
       latency.recordValue(Math.max(1, nowMicros() - sentAt));
       statuses[status] = (statuses[status] ?? 0) + 1;
       if (status === '201') {
@@ -50,7 +61,9 @@ export async function publish(command: PublishCommand): Promise<PublishResult> {
 /**
  * `broadcast`: POST /notifications/broadcast. `targeted`: one recipient,
  * user `seq mod users`. `batch`: `batchSize` consecutive users. `bulk`: the
- * `bulkUsers`, frames only counted (slow-consumer pressure).
+ * `bulkUsers`, frames only counted (slow-consumer pressure). `race`: one
+ * recipient (`bulkUsers[0]`, a user without a socket) with a fresh
+ * `Idempotency-Key` per publish, sent `RACE_RETRIES` times at once.
  */
 function postFor(command: PublishCommand, seq: number, t: number, pad: string | undefined): Post {
   const payload: BenchPayload = { seq, t, ph: command.phase };
@@ -59,6 +72,15 @@ function postFor(command: PublishCommand, seq: number, t: number, pad: string | 
     return { path: '/notifications/broadcast', body: JSON.stringify({ type: 'bench.broadcast', payload }), recipients: 0 };
   }
   let users: number[];
+  if (command.kind === 'race') {
+    const recipients = [userId(command.userPrefix, command.bulkUsers[0])];
+    return {
+      path: '/notifications',
+      body: JSON.stringify({ recipients, type: 'bench.race', actor: 'bench', payload: { ...payload, ph: -1 } }),
+      recipients: 1,
+      idempotencyKey: `${command.userPrefix}-race-${command.phase}-${seq}`,
+    };
+  }
   if (command.kind === 'bulk') {
     payload.bulk = 1;
     users = command.bulkUsers;
@@ -78,7 +100,12 @@ function send(agent: Agent, base: string, post: Post, token: string): Promise<st
       method: 'POST',
       agent,
       timeout: REQUEST_TIMEOUT_MS,
-      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'content-length': Buffer.byteLength(post.body) },
+      headers: {
+        authorization: `Bearer ${token}`,
+        'content-type': 'application/json',
+        'content-length': Buffer.byteLength(post.body),
+        ...(post.idempotencyKey ? { 'idempotency-key': post.idempotencyKey } : {}),
+      },
     });
     req.on('response', (response) => {
       response.resume();

@@ -12,6 +12,8 @@ export interface ServerSpec {
   port: number;
   /** `HERALD_WORKERS`; Herald only. */
   workers?: number;
+  /** Another checkout whose built Herald (`dist/src/main.js`) runs instead of this one's (`BENCH_COMPARE_REPO`); Herald only. */
+  repo?: string;
   /** Write a V8 CPU profile of the run to this file (`--cpu-prof`). */
   profileFile?: string;
   logFile: string;
@@ -37,7 +39,7 @@ export class ServerProcess {
   ) {}
 
   static async start(spec: ServerSpec, environment: ServerEnvironment): Promise<ServerProcess> {
-    const script = spec.kind === 'herald' ? join(REPO, 'dist', 'src', 'main.js') : join(REPO, 'dist', 'bench', 'baseline', 'raw-ws-server.js');
+    const script = spec.kind === 'herald' ? join(spec.repo ?? REPO, 'dist', 'src', 'main.js') : join(REPO, 'dist', 'bench', 'baseline', 'raw-ws-server.js');
     const execArgv = ['--expose-gc', '-r', join(__dirname, 'server-preload.js')];
     if (spec.profileFile) execArgv.push('--cpu-prof', `--cpu-prof-dir=${join(spec.profileFile, '..')}`, `--cpu-prof-name=${spec.profileFile.split('/').pop()}`);
     const log = openSync(spec.logFile, 'a');

@@ -47,7 +47,17 @@ export interface Workload {
 /** A setup: the servers one delivery run talks to. */
 export interface Setup {
   name: string;
-  servers: Array<Pick<ServerSpec, 'kind' | 'workers'> & { profile?: string }>;
+  servers: Array<Pick<ServerSpec, 'kind' | 'workers' | 'repo'> & { profile?: string }>;
+}
+
+/**
+ * With `BENCH_COMPARE_REPO=<another checkout, built>`, a setup `herald
+ * (compare)` running that checkout's Herald, for before/after figures
+ * side by side in one run; none otherwise.
+ */
+export function compareSetups(): Setup[] {
+  const repo = process.env.BENCH_COMPARE_REPO;
+  return repo ? [{ name: 'herald (compare)', servers: [{ kind: 'herald', repo }] }] : [];
 }
 
 /** The usual pair: Herald, then the baseline; with `profile`, both write a CPU profile under --profile. */
@@ -69,6 +79,7 @@ export async function runSetup(context: BenchContext, workload: string, setup: S
           {
             kind: server.kind,
             workers: server.workers,
+            repo: server.repo,
             port: await context.freePort(),
             logFile: join(context.logDir, `${label}.log`),
             profileFile: server.profile && context.profileDir ? join(context.profileDir, `${server.profile}.cpuprofile`) : undefined,

@@ -1,4 +1,4 @@
-import { exactDelivery, fixed, heraldAndBaseline, runSetups, Workload } from '../lib/workload';
+import { compareSetups, exactDelivery, fixed, heraldAndBaseline, runSetups, Workload } from '../lib/workload';
 
 /** `batch`: POSTs of 100 recipients each (consecutive users), 4 in flight; recipients stored and delivered per second. */
 export const batch: Workload = {
@@ -7,7 +7,7 @@ export const batch: Workload = {
   async run(context) {
     const users = context.quick ? 200 : 1_000;
     const posts = context.quick ? 40 : 200;
-    const setups = await runSetups(context, 'batch', heraldAndBaseline(), {
+    const setups = await runSetups(context, 'batch', [...heraldAndBaseline(), ...compareSetups()], {
       sockets: users,
       measured: { kind: 'batch', count: posts, concurrency: 4, batchSize: 100 },
       warmup: 10,

@@ -1,4 +1,4 @@
-import { exactDelivery, fixed, heraldAndBaseline, ratio, runSetups, Workload } from '../lib/workload';
+import { compareSetups, exactDelivery, fixed, heraldAndBaseline, ratio, runSetups, Workload } from '../lib/workload';
 
 /** `fanout`: S sockets, all in the broadcast group; M broadcasts, 4 in flight; every socket must get every one. */
 export const fanout: Workload = {
@@ -7,7 +7,7 @@ export const fanout: Workload = {
   async run(context) {
     const sockets = context.quick ? 200 : 1_000;
     const broadcasts = context.quick ? 50 : 200;
-    const setups = await runSetups(context, 'fanout', heraldAndBaseline('fanout'), {
+    const setups = await runSetups(context, 'fanout', [...heraldAndBaseline('fanout'), ...compareSetups()], {
       sockets,
       measured: { kind: 'broadcast', count: broadcasts, concurrency: 4 },
       warmup: 20,

@@ -230,3 +230,21 @@ export function mutedOut(frame: Buffer, muted: ReadonlySet<string>): boolean {
   }
   return !lastMuteKey!.critical && muted.has(lastMuteKey!.category);
 }
+
+/** The end of a silent notification frame (`silentNotificationFrame`). */
+const SILENT_SUFFIX = Buffer.from('","silent":true}}');
+
+/**
+ * A `notification` frame that holds only the id of a notification stored
+ * but not to be pushed (its recipient muted its category): it keeps the
+ * socket's delivery stream gapless (docs/delivery.md) and refreshes its
+ * counts, and the socket never sends it on (`isSilentNotification`).
+ */
+export function silentNotificationFrame(id: string): string {
+  return `{"event":"notification","data":{"id":"${id}","silent":true}}`;
+}
+
+/** Whether a `notification` frame is a silent one. */
+export function isSilentNotification(frame: Buffer): boolean {
+  return frame.length > SILENT_SUFFIX.length && frame.compare(SILENT_SUFFIX, 0, SILENT_SUFFIX.length, frame.length - SILENT_SUFFIX.length) === 0;
+}

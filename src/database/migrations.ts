@@ -4,6 +4,7 @@ import { CreateRoomMessages1763697600000 } from '../../migrations/1763697600000-
 import { CreateNotificationOutbox1763704800000 } from '../../migrations/1763704800000-create-notification-outbox';
 import { RelayFromNotifications1763791200000 } from '../../migrations/1763791200000-relay-from-notifications';
 import { Inbox1764500000000 } from '../../migrations/1764500000000-inbox';
+import { DeliveryStreams1764510000000 } from '../../migrations/1764510000000-delivery-streams';
 
 /**
  * Every migration in order. Listed by class rather than found by a file
@@ -16,4 +17,5 @@ export const MIGRATIONS = [
   CreateNotificationOutbox1763704800000,
   RelayFromNotifications1763791200000,
   Inbox1764500000000,
+  DeliveryStreams1764510000000,
 ];

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager, In, IsNull } from 'typeorm';
 import { NotificationPreference } from '../preferences/notification-preference.entity';
-import { INSERT_CHUNK, NotificationContent, NotificationStore } from './notification.store';
+import { INSERT_CHUNK, NotificationContent } from './notification.store';
 import { Notification } from './notification.entity';
 
 /** One replaced notification: who it belonged to (null: a broadcast) and its id. */
@@ -11,8 +11,8 @@ export interface Replaced {
 }
 
 /**
- * The inbox rules of storing a notification, around `NotificationStore`'s
- * INSERT: recipients who muted the category get it stored but not pushed
+ * The inbox rules of storing a notification, applied in the inserting
+ * transaction before `NotificationStore`'s INSERT: recipients who muted the category get it stored but not pushed
  * (`muted`; never for `critical`), and a collapse key replaces each
  * recipient's older notifications with that key (they are deleted in the
  * same transaction, and the new row names the newest of them in
@@ -20,24 +20,16 @@ export interface Replaced {
  */
 @Injectable()
 export class InboxWrites {
-  constructor(private readonly store: NotificationStore) {}
-
-  /** True when storing `content` takes more than one statement (collapse): run it in a transaction. */
-  needsTransaction(content: NotificationContent): boolean {
-    return content.collapseKey !== null;
-  }
-
-  /** Stores one row per recipient (see `NotificationStore.insertTargeted`) with the inbox rules applied. */
-  async insertTargeted(manager: EntityManager, recipients: readonly string[], content: NotificationContent): Promise<string[]> {
-    const mutedFor = await this.mutedRecipients(manager, recipients, content);
+  /**
+   * Applies the inbox rules to `content` for these recipients (null: a
+   * broadcast) inside the inserting transaction, before the INSERT: the
+   * recipients who muted its category, and the collapse (older rows with
+   * the key deleted, the newest of each recipient's named in `replaces`).
+   */
+  async prepare(manager: EntityManager, recipients: readonly string[] | null, content: NotificationContent): Promise<NotificationContent> {
+    const mutedFor = recipients === null ? undefined : await this.mutedRecipients(manager, recipients, content);
     const replaced = content.collapseKey === null ? [] : await this.collapse(manager, recipients, content.collapseKey);
-    return this.store.insertTargeted(manager, recipients, { ...content, mutedFor, replaces: newestPerRecipient(replaced) });
-  }
-
-  /** Stores a broadcast; a collapse key replaces older broadcasts with it. */
-  async insertBroadcast(manager: EntityManager, content: NotificationContent): Promise<string> {
-    const replaced = content.collapseKey === null ? [] : await this.collapse(manager, null, content.collapseKey);
-    return this.store.insertBroadcast(manager, { ...content, replaces: newestPerRecipient(replaced) });
+    return { ...content, mutedFor, replaces: newestPerRecipient(replaced) };
   }
 
   private async mutedRecipients(manager: EntityManager, recipients: readonly string[], content: NotificationContent): Promise<Set<string>> {

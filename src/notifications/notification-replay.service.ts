@@ -1,58 +1,96 @@
 import { Injectable } from '@nestjs/common';
-import { NotificationStore } from './notification.store';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
 import { NotificationView } from '../common/server-frame';
+import { TransactionRunner } from '../database/transaction-runner';
+import { DeliveryStreamStore } from './delivery-stream.store';
+import { Notification } from './notification.entity';
+import { NotificationStore } from './notification.store';
 import { toNotificationView } from './notification.view';
-import { OutboxStore } from './outbox.store';
+import { StreamPosition } from './stream-frame';
 
 /** Notifications in the newest page a truncated replay sends, as `GET /notifications?limit=` allows at most. */
 const NEWEST_PAGE = 100;
 
+/** Where a replay starts: the newest targeted id and the newest broadcast id the socket has (or a v1 `since` for both). */
+export interface ReplayCursor {
+  targeted: string;
+  broadcast: string;
+}
+
+/** One replayed notification and its place in its stream (seq 0 for rows stored before streams existed). */
+export interface ReplayItem {
+  view: NotificationView;
+  position: StreamPosition;
+  /** Muted or expired: the socket takes its place in the stream but does not send it. */
+  silent: boolean;
+}
+
 /** What a replay sends: oldest first. */
 export interface ReplayPage {
-  items: NotificationView[];
+  items: ReplayItem[];
   /** True when more than the limit were missed: `items` is only the newest page, page the REST feed for the rest. */
   truncated: boolean;
+  /** The newest number of the user's stream and of the broadcast stream in the replay's snapshot (null when truncated). */
+  positions: { targeted: number; broadcast: number } | null;
 }
 
 /**
- * The queries behind resume and catch-up: what a socket missed, bounded by
- * what the outbox relay has already published, so replayed and live
- * frames never overtake each other.
+ * The queries behind resume, catch-up and gap filling: what a socket
+ * missed, read in one snapshot with the streams' newest numbers. Under the
+ * stream locks a snapshot never holds a user's notification without every
+ * one of that user's (and every broadcast) with a smaller id, so nothing
+ * replayed can overtake something still uncommitted.
  */
 @Injectable()
 export class NotificationReplay {
   constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly transactions: TransactionRunner,
     private readonly store: NotificationStore,
-    private readonly outbox: OutboxStore,
+    private readonly streams: DeliveryStreamStore,
   ) {}
 
   /**
-   * The user's notifications with ids above `since`, oldest first. More
-   * than `limit` of them: only the newest page (up to 100, oldest first)
-   * and `truncated`.
-   *
-   * Only ids the relay has already published are returned: a larger id
-   * that committed before a smaller one is held back by the relay, and
-   * must reach the client live after the smaller one, not before it. The
-   * caller subscribes to the user's groups before calling this, so every
-   * id above the relay's position arrives live.
+   * The user's notifications after `cursor`, oldest first. More than
+   * `limit` of them: only the newest page (up to 100, oldest first) and
+   * `truncated`. The caller subscribes to the user's groups before calling
+   * this, so everything committed after the snapshot arrives live.
    */
-  async missedSince(userId: string, since: string, limit: number): Promise<ReplayPage> {
-    const upTo = await this.outbox.position();
-    const rows = await this.store.between(userId, since, upTo, limit + 1);
-    if (rows.length <= limit) return { items: rows.map(({ row, readAt }) => toNotificationView(row, readAt)), truncated: false };
-    const newest = await this.store.feed(userId, NEWEST_PAGE, (BigInt(upTo) + 1n).toString(), false);
-    return {
-      items: newest
-        .slice(0, NEWEST_PAGE)
-        .map(({ row, readAt }) => toNotificationView(row, readAt))
-        .reverse(),
-      truncated: true,
-    };
+  async missedSince(userId: string, cursor: ReplayCursor, limit: number): Promise<ReplayPage> {
+    return this.transactions.run(async (manager) => {
+      // The first read fixes the snapshot: the positions and the rows agree.
+      const positions = await this.streams.positions(manager, userId);
+      const rows = await this.store.after(manager, userId, cursor.targeted, cursor.broadcast, limit + 1);
+      if (rows.length <= limit) return { items: rows.map(({ row, readAt }) => item(row, readAt)), truncated: false, positions };
+      const newest = await this.store.feed(userId, NEWEST_PAGE, null, false);
+      return {
+        items: newest
+          .slice(0, NEWEST_PAGE)
+          .map(({ row, readAt }) => item(row, readAt))
+          .reverse(),
+        truncated: true,
+        positions: null,
+      };
+    });
   }
 
-  /** The newest notification id the relay has published (see `OutboxStore.position`). */
-  relayedPosition(): Promise<string> {
-    return this.outbox.position();
+  /** The newest numbers of the user's stream and of the broadcast stream. */
+  positions(userId: string): Promise<{ targeted: number; broadcast: number }> {
+    return this.streams.positions(this.dataSource.manager, userId);
   }
+
+  /** The newest notification id stored: where sockets that never got one catch up from. */
+  async newestId(): Promise<string> {
+    const rows = await this.dataSource.query<Array<{ id: string | number | null }>>('SELECT MAX(id) AS id FROM notifications');
+    return String(rows[0]?.id ?? 0);
+  }
+}
+
+function item(row: Notification, readAt: Date | null): ReplayItem {
+  return {
+    view: toNotificationView(row, readAt),
+    position: { kind: row.recipient === null ? 'b' : 't', seq: row.seq ?? 0, after: 0 },
+    silent: row.muted || (row.expiresAt !== null && row.expiresAt.getTime() <= Date.now()),
+  };
 }

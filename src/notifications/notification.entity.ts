@@ -80,6 +80,18 @@ export class Notification {
   /** When a targeted notification was archived; always null on broadcast rows. */
   @Column({ name: 'archived_at', type: 'datetime', precision: 3, nullable: true })
   archivedAt!: Date | null;
+
+  /**
+   * Its number in its delivery stream (the recipient's, or the broadcast
+   * stream): 1, 2, 3, ... in commit order (docs/delivery.md); null on rows
+   * stored before streams existed. Never sent to clients.
+   */
+  @Column({
+    type: 'bigint',
+    nullable: true,
+    transformer: { to: (value: number | null) => value, from: (value: string | number | null) => (value === null ? null : Number(value)) },
+  })
+  seq!: number | null;
 }
 
 /** How urgent a notification is; `critical` ignores mutes. */

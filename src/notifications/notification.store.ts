@@ -56,30 +56,35 @@ export class NotificationStore {
    * SQLite, which has a single writer. More than `INSERT_CHUNK` recipients
    * take several statements: run those in a transaction.
    */
-  async insertTargeted(manager: EntityManager, recipients: readonly string[], content: NotificationContent): Promise<string[]> {
+  async insertTargeted(manager: EntityManager, recipients: readonly string[], content: NotificationContent, seqs: readonly number[]): Promise<string[]> {
     const ids: string[] = [];
     for (let start = 0; start < recipients.length; start += INSERT_CHUNK) {
       const chunk = recipients.slice(start, start + INSERT_CHUNK);
-      const first = await this.insertRows(manager, chunk, content);
+      const first = await this.insertRows(manager, chunk, content, seqs.slice(start, start + INSERT_CHUNK));
       for (let i = 0; i < chunk.length; i++) ids.push((first + BigInt(i)).toString());
     }
     return ids;
   }
 
-  /** Inserts a broadcast (one row, recipient NULL) and returns its id. */
-  async insertBroadcast(manager: EntityManager, content: NotificationContent): Promise<string> {
-    return (await this.insertRows(manager, [null], content)).toString();
+  /** Inserts a broadcast (one row, recipient NULL) with its broadcast stream number and returns its id. */
+  async insertBroadcast(manager: EntityManager, content: NotificationContent, seq: number): Promise<string> {
+    return (await this.insertRows(manager, [null], content, [seq])).toString();
   }
 
-  /** One multi-row INSERT, in plain SQL (the hot path of every POST); returns the first id. */
-  private async insertRows(manager: EntityManager, recipients: ReadonlyArray<string | null>, content: NotificationContent): Promise<bigint> {
+  /** One multi-row INSERT, in plain SQL (the hot path of every POST); `seqs[i]` is row i's stream number; returns the first id. */
+  private async insertRows(
+    manager: EntityManager,
+    recipients: ReadonlyArray<string | null>,
+    content: NotificationContent,
+    seqs: readonly number[],
+  ): Promise<bigint> {
     // eslint-disable-next-line @typescript-eslint/no-unsafe-assignment -- TypeORM's driver conversion returns any; it is the driver's own value for this column
     const createdAt = this.dataSource.driver.preparePersistentValue(content.createdAt, this.createdAtColumn);
     // eslint-disable-next-line @typescript-eslint/no-unsafe-assignment -- as above
     const expiresAt = content.expiresAt && this.dataSource.driver.preparePersistentValue(content.expiresAt, this.expiresAtColumn);
     const { title, body, url, category, severity, actions, collapseKey } = content;
     const parameters: unknown[] = [];
-    for (const recipient of recipients) {
+    recipients.forEach((recipient, i) => {
       const replaces = content.replaces?.get(recipient ?? '') ?? null;
       const muted = recipient !== null && content.mutedFor?.has(recipient) ? 1 : 0;
       parameters.push(
@@ -88,6 +93,7 @@ export class NotificationStore {
         content.actor,
         content.payload,
         createdAt,
+        seqs[i],
         title,
         body,
         url,
@@ -99,9 +105,9 @@ export class NotificationStore {
         replaces,
         muted,
       );
-    }
+    });
     const result: unknown = await manager.query(
-      `INSERT INTO notifications (recipient, type, actor, payload, created_at, read_at, title, body, url, category, severity, actions, expires_at, collapse_key, replaces_id, muted) VALUES ${Array(recipients.length).fill('(?, ?, ?, ?, ?, NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}`,
+      `INSERT INTO notifications (recipient, type, actor, payload, created_at, read_at, seq, title, body, url, category, severity, actions, expires_at, collapse_key, replaces_id, muted) VALUES ${Array(recipients.length).fill('(?, ?, ?, ?, ?, NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}`,
       parameters,
     );
     return this.dialect.firstInsertId(result, recipients.length);
@@ -144,23 +150,25 @@ export class NotificationStore {
   }
 
   /**
-   * The user's notifications (targeted and broadcast) with ids above
-   * `after` and up to `upTo`, oldest first, at most `limit`: two range
-   * scans on (recipient, id), merged. For resuming a socket.
+   * The user's targeted notifications with ids above `targetedAfter` and
+   * the broadcasts with ids above `broadcastAfter`, merged oldest first, at
+   * most `limit`: two range scans on (recipient, id). Run both in one
+   * transaction (`manager`), so they read one snapshot: under the stream
+   * locks (DeliveryStreamStore) a snapshot holds, of one user's
+   * notifications, exactly those up to some id, none missing below it.
    */
-  async between(userId: string, after: string, upTo: string, limit: number): Promise<FeedRow[]> {
-    const scan = (recipient: string | null) =>
-      this.dataSource
+  async after(manager: EntityManager, userId: string, targetedAfter: string, broadcastAfter: string, limit: number): Promise<FeedRow[]> {
+    const scan = (recipient: string | null, after: string) =>
+      manager
         .getRepository(Notification)
         .createQueryBuilder('n')
         .where(recipient === null ? 'n.recipient IS NULL' : 'n.recipient = :userId', { userId })
-        .andWhere('n.id > :after AND n.id <= :upTo', { after, upTo })
-        // Muted ones are not pushed live, so not replayed either; expired ones left the feed.
-        .andWhere('n.muted = :muted AND (n.expires_at IS NULL OR n.expires_at > :now)', { muted: false, now: new Date() })
+        .andWhere('n.id > :after', { after })
         .orderBy('n.id', 'ASC')
         .limit(limit)
         .getMany();
-    const [own, shared] = await Promise.all([scan(userId), scan(null)]);
+    const own = await scan(userId, targetedAfter);
+    const shared = await scan(null, broadcastAfter);
     const readAt = await this.broadcastReadTimes(
       userId,
       shared.map((row) => row.id),

@@ -18,10 +18,11 @@ import { Notification } from './notification.entity';
 import { NotificationStore } from './notification.store';
 import { NotificationsController } from './notifications.controller';
 import { NotificationsService } from './notifications.service';
-import { OutboxRelay } from './outbox.relay';
-import { OutboxStore } from './outbox.store';
+import { DeliveryStreamStore } from './delivery-stream.store';
+import { PublishSweep } from './publish-sweep';
+import { StreamPublisher } from './stream-publisher';
 
-/** Notifications: the store (the table is the outbox), the relay, the feed and read state, the inbox (docs/inbox.md), REST. */
+/** Notifications: the store, the delivery streams and their publisher and sweep, the feed and read state, the inbox (docs/inbox.md), REST. */
 @Module({
   imports: [TypeOrmModule.forFeature([Notification, BroadcastRead, BroadcastState, IdempotencyRecord]), PreferencesModule],
   controllers: [NotificationsController, InboxController],
@@ -30,8 +31,9 @@ import { OutboxStore } from './outbox.store';
     NotificationReplay,
     NotificationStore,
     IdempotencyService,
-    OutboxStore,
-    OutboxRelay,
+    DeliveryStreamStore,
+    StreamPublisher,
+    PublishSweep,
     InboxService,
     InboxFeedStore,
     InboxWrites,

@@ -10,9 +10,11 @@ import { IdempotencyService } from './idempotency.service';
 import { InboxInput, inboxContent } from './inbox-content';
 import { InboxWrites } from './inbox-writes';
 import { NotificationStateStore } from './notification-state.store';
-import { INSERT_CHUNK, NotificationContent, NotificationStore } from './notification.store';
-import { OutboxRelay } from './outbox.relay';
+import { DeliveryStreamStore } from './delivery-stream.store';
+import { Notification } from './notification.entity';
+import { NotificationContent, NotificationStore } from './notification.store';
 import { NotificationsError } from './notifications.errors';
+import { Publishable, StreamPublisher } from './stream-publisher';
 
 /** What a sender supplies for a notification (the inbox fields are optional). */
 export interface NotificationInput extends InboxInput {
@@ -29,11 +31,19 @@ export interface NotifyResult {
   replayed: boolean;
 }
 
+/** What one inserting transaction stored: the ids, and the frames to publish once it commits. */
+interface Stored {
+  ids: string[];
+  publishable: Publishable[];
+}
+
 /**
- * The notification use cases. Notifications are stored (the table is the
- * outbox); the `OutboxRelay` publishes them after commit, so
- * nothing is ever delivered that was not stored, and a broadcaster outage
- * delays live delivery without failing the request. Read-state changes
+ * The notification use cases. Notifications are stored, each with the
+ * next number of its delivery stream, and this instance publishes them
+ * right after the commit (`StreamPublisher`; the `PublishSweep` covers a
+ * publish that never happened), so nothing is ever delivered that was not
+ * stored, and a broadcaster outage delays live delivery without failing
+ * the request. Read-state changes
  * (`notification.read`) are published directly after commit: they are
  * hints for other devices, and the feed holds the truth.
  */
@@ -44,7 +54,8 @@ export class NotificationsService {
     private readonly publisher: BestEffortPublisher,
     private readonly store: NotificationStore,
     private readonly idempotency: IdempotencyService,
-    private readonly relay: OutboxRelay,
+    private readonly streams: DeliveryStreamStore,
+    private readonly live: StreamPublisher,
     @Inject(HERALD_METRICS) private readonly metrics: HeraldMetrics,
     private readonly inbox: InboxWrites,
     private readonly states: NotificationStateStore,
@@ -60,13 +71,10 @@ export class NotificationsService {
   async notifyUsers(caller: string, recipients: readonly string[], input: NotificationInput, idempotencyKey?: string): Promise<NotifyResult> {
     const content = this.content(input);
     if (idempotencyKey === undefined) {
-      const insert = (manager: EntityManager) => this.inbox.insertTargeted(manager, recipients, content);
-      // Up to one chunk is a single INSERT, atomic without a transaction.
-      const single = recipients.length <= INSERT_CHUNK && !this.inbox.needsTransaction(content);
-      const ids = await (single ? this.transactions.runStatement(insert) : this.transactions.run(insert));
-      this.relay.kick();
-      this.metrics.notificationsStored('targeted', ids.length);
-      return { ids, replayed: false };
+      const stored = await this.transactions.run((manager) => this.insertTargeted(manager, recipients, content));
+      this.live.publish(stored.publishable);
+      this.metrics.notificationsStored('targeted', stored.ids.length);
+      return { ids: stored.ids, replayed: false };
     }
 
     const requestHash = this.idempotency.hashRequest({ recipients, ...input });
@@ -74,14 +82,15 @@ export class NotificationsService {
       const earlier = await this.replay(caller, idempotencyKey, requestHash, content.createdAt);
       if (earlier) return earlier;
       try {
-        const ids = await this.transactions.run(async (manager) => {
-          const inserted = await this.inbox.insertTargeted(manager, recipients, content);
-          await this.idempotency.claim(manager, caller, idempotencyKey, requestHash, { ids: inserted }, content.createdAt);
+        // A conflict rolls the whole transaction back, stream numbers included: nobody else's delivery waits for it.
+        const stored = await this.transactions.run(async (manager) => {
+          const inserted = await this.insertTargeted(manager, recipients, content);
+          await this.idempotency.claim(manager, caller, idempotencyKey, requestHash, { ids: inserted.ids }, content.createdAt);
           return inserted;
         });
-        this.relay.kick();
-        this.metrics.notificationsStored('targeted', ids.length);
-        return { ids, replayed: false };
+        this.live.publish(stored.publishable);
+        this.metrics.notificationsStored('targeted', stored.ids.length);
+        return { ids: stored.ids, replayed: false };
       } catch (error) {
         // A concurrent request with the same key committed first: replay it.
         if (!isUniqueViolation(error) || attempt > 0) throw error;
@@ -89,14 +98,19 @@ export class NotificationsService {
     }
   }
 
-  /** Stores a broadcast once; the relay delivers it to every open socket. */
+  /** Stores a broadcast once; this instance then publishes it to every open socket. */
   async broadcast(input: NotificationInput): Promise<string> {
     const content = this.content(input);
-    const insert = (manager: EntityManager) => this.inbox.insertBroadcast(manager, content);
-    const id = await (this.inbox.needsTransaction(content) ? this.transactions.run(insert) : this.transactions.runStatement(insert));
-    this.relay.kick();
+    const stored = await this.transactions.run(async (manager) => {
+      const seq = await this.streams.allocateBroadcast(manager, Date.now());
+      // After the stream lock, as every writer takes its locks (DeliveryStreamStore).
+      const prepared = await this.inbox.prepare(manager, null, content);
+      const id = await this.store.insertBroadcast(manager, prepared, seq);
+      return { id, publishable: [{ row: rowOf(id, null, prepared), position: { kind: 'b' as const, seq, after: 0 } }] };
+    });
+    this.live.publish(stored.publishable);
     this.metrics.notificationsStored('broadcast', 1);
-    return id;
+    return stored.id;
   }
 
   unreadCount(userId: string): Promise<number> {
@@ -141,6 +155,18 @@ export class NotificationsService {
     return { ids: (JSON.parse(record.response ?? '{"ids":[]}') as { ids: string[] }).ids, replayed: true };
   }
 
+  /** Takes each recipient's next stream number, then inserts the rows; run it in a transaction. */
+  private async insertTargeted(manager: EntityManager, recipients: readonly string[], content: NotificationContent): Promise<Stored> {
+    const { seqs, after } = await this.streams.allocateTargeted(manager, recipients, Date.now());
+    // Mutes and collapse (InboxWrites) after the stream locks, as every writer takes its locks.
+    const prepared = await this.inbox.prepare(manager, recipients, content);
+    const ids = await this.store.insertTargeted(manager, recipients, prepared, seqs);
+    return {
+      ids,
+      publishable: recipients.map((recipient, i) => ({ row: rowOf(ids[i], recipient, prepared), position: { kind: 't' as const, seq: seqs[i], after } })),
+    };
+  }
+
   private content(input: NotificationInput): NotificationContent {
     return { type: input.type, actor: input.actor ?? null, payload: JSON.stringify(input.payload ?? {}), createdAt: new Date(), ...inboxContent(input) };
   }
@@ -149,4 +175,19 @@ export class NotificationsService {
   private publish(group: string, frame: string): void {
     this.publisher.publish(group, frame, 'a read-state change');
   }
+}
+
+/** The row as stored, without reading it back: the frame is built from what was inserted. */
+function rowOf(id: string, recipient: string | null, content: NotificationContent): Notification {
+  const { mutedFor, replaces, ...stored } = content;
+  return Object.assign(new Notification(), {
+    id,
+    recipient,
+    ...stored,
+    readAt: null,
+    seenAt: null,
+    archivedAt: null,
+    replacesId: replaces?.get(recipient ?? '') ?? null,
+    muted: recipient !== null && (mutedFor?.has(recipient) ?? false),
+  });
 }

@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/comm
 import WebSocket from 'ws';
 import { GROUP_BROADCASTER, GroupBroadcaster } from '../broadcaster/group-broadcaster';
 import { compareIds } from '../common/record-id';
-import { NotificationReplay } from '../notifications/notification-replay.service';
+import { NotificationReplay, ReplayCursor } from '../notifications/notification-replay.service';
 import { Connection } from './connection';
 import { ConnectionRegistry } from './connection.registry';
 import { CloseCode, encodeFrame, RESUME_LIMIT, ServerEvent } from './protocol';
@@ -40,13 +40,51 @@ export class CatchUp implements OnApplicationBootstrap {
     });
   }
 
-  /** Starts the instance's high-water mark at the relay's position, so early sockets catch up from there. */
+  /** Starts the instance's high-water mark at the newest stored id, so early sockets catch up from there. */
   async onApplicationBootstrap(): Promise<void> {
     try {
-      this.registry.highWater.raise(await this.replays.relayedPosition());
+      this.registry.highWater.raise(await this.replays.newestId());
     } catch (error) {
-      this.logger.warn(`reading the relay position failed; sockets catch up from their own ids only: ${(error as Error).message}`);
+      this.logger.warn(`reading the newest notification id failed; sockets catch up from their own ids only: ${(error as Error).message}`);
     }
+  }
+
+  /**
+   * Makes a socket that asked for no replay ready: reads where its two
+   * streams stand (so that a later frame whose predecessor is missing is
+   * noticed), then runs `sendReady` and goes live. Frames arriving
+   * meanwhile are held and follow. A failed read only costs the gap check
+   * of the first frame of each stream.
+   */
+  start(connection: Connection, sendReady: () => void): Promise<void> {
+    const { stream } = connection;
+    return stream.replay(async () => {
+      try {
+        stream.startAt(await this.replays.positions(connection.principal.sub));
+      } catch (error) {
+        this.logger.warn(`reading the stream positions of ${connection.principal.sub} failed: ${(error as Error).message}`);
+      }
+      sendReady();
+    });
+  }
+
+  /**
+   * A frame reached the socket ahead of an earlier one of its stream that
+   * did not follow within `GAP_WAIT_MS` (its publish is slow, or was lost):
+   * replays from the database what the socket lacks, without `resumed`.
+   * A failure closes the socket with 1013 (the client resumes).
+   */
+  fill(connection: Connection): void {
+    const { stream } = connection;
+    stream
+      .replay(async () => {
+        const cursor = stream.cursor();
+        await this.send(connection, cursor, RESUME_LIMIT, older(cursor.targeted, cursor.broadcast));
+      })
+      .catch((error: Error) => {
+        this.logger.warn(`filling a gap for ${connection.principal.sub} failed: ${error.message}`);
+        connection.socket.close(CloseCode.TryAgainLater, 'catch-up failed');
+      });
   }
 
   /**
@@ -64,14 +102,32 @@ export class CatchUp implements OnApplicationBootstrap {
       if (requested !== undefined) stream.acknowledge(requested);
       // While the broadcaster is down, a pending catch-up must wait for it: frames published until then are lost to this instance.
       const pending = this.subscribed ? stream.takeCatchUpCursor() : null;
-      const since = requested === undefined || (pending !== null && compareIds(pending, requested) < 0) ? pending : requested;
-      if (since === null) return;
-      const { items, truncated } = await this.replays.missedSince(connection.principal.sub, since, RESUME_LIMIT);
-      if (truncated) connection.send(encodeFrame(ServerEvent.Resync, { since, limit: RESUME_LIMIT }));
-      let count = 0;
-      for (const item of items) if (connection.sendReplayed(item.id, encodeFrame(ServerEvent.Notification, item))) count++;
+      const asked: ReplayCursor | null = requested === undefined ? null : { targeted: requested, broadcast: requested };
+      const cursor =
+        asked && pending ? { targeted: older(asked.targeted, pending.targeted), broadcast: older(asked.broadcast, pending.broadcast) } : (asked ?? pending);
+      if (cursor === null) return;
+      const since = requested ?? older(cursor.targeted, cursor.broadcast);
+      const count = await this.send(connection, cursor, RESUME_LIMIT, since);
       connection.send(encodeFrame(ServerEvent.Resumed, { since, count }));
     });
+  }
+
+  /**
+   * Replays what the user has after `cursor` (`resync` first when more than
+   * `limit`, with `since`), each once, and moves the socket's streams to
+   * the replay's snapshot; returns how many were sent.
+   */
+  private async send(connection: Connection, cursor: ReplayCursor, limit: number, since: string): Promise<number> {
+    const { items, truncated, positions } = await this.replays.missedSince(connection.principal.sub, cursor, limit);
+    if (truncated) connection.send(encodeFrame(ServerEvent.Resync, { since, limit }));
+    let count = 0;
+    for (const { view, position, silent } of items) {
+      // Muted or expired: the socket takes its place in the stream, and sends nothing.
+      if (silent) connection.stream.admitReplayed(view.id, position);
+      else if (connection.sendReplayed(view.id, position, encodeFrame(ServerEvent.Notification, view))) count++;
+    }
+    if (positions) connection.stream.replayedUpTo(positions);
+    return count;
   }
 
   /** After a broadcaster outage: replays each open socket's notifications from the newest id it was sent before the interruption. */
@@ -94,4 +150,9 @@ export class CatchUp implements OnApplicationBootstrap {
     };
     await Promise.all(Array.from({ length: CATCH_UP_CONCURRENCY }, worker));
   }
+}
+
+/** The older (smaller) of two ids. */
+function older(a: string, b: string): string {
+  return compareIds(a, b) <= 0 ? a : b;
 }

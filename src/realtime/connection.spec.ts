@@ -2,6 +2,7 @@ import { AddressInfo } from 'node:net';
 import { IncomingMessage } from 'node:http';
 import WebSocket, { WebSocketServer } from 'ws';
 import { encodeFrame, PLAIN_INBOX_FIELDS, ServerEvent } from '../common/server-frame';
+import { encodeStreamFrame } from '../notifications/stream-frame';
 import { Connection } from './connection';
 import { HighWaterMark } from './high-water-mark';
 
@@ -67,19 +68,19 @@ describe('Connection.deliver', () => {
     const connection = new Connection(pair.socket, principal, 1024 * 1024, new HighWaterMark(), pair.request.socket, {
       delivered: (frame) => written.push(frame),
     });
-    const notification = (id: string) =>
-      Buffer.from(
-        encodeFrame(ServerEvent.Notification, {
-          id,
-          type: 't',
-          actor: null,
-          payload: {},
-          createdAt: new Date(0).toISOString(),
-          readAt: null,
-          ...PLAIN_INBOX_FIELDS,
-        }),
-      );
-    const [first, second] = [notification('1'), notification('2')];
+    const json = (id: string) =>
+      encodeFrame(ServerEvent.Notification, {
+        id,
+        type: 't',
+        actor: null,
+        payload: {},
+        createdAt: new Date(0).toISOString(),
+        readAt: null,
+        ...PLAIN_INBOX_FIELDS,
+      });
+    // As the broadcaster carries them: the stream position first (stream-frame.ts).
+    const notification = (id: string, seq: number) => Buffer.from(encodeStreamFrame({ kind: 't', seq, after: 0 }, json(id)));
+    const [first, second] = [notification('1', 1), notification('2', 2)];
 
     connection.deliver(first); // not live yet: discarded
     connection.stream.ready();
@@ -87,6 +88,7 @@ describe('Connection.deliver', () => {
     connection.deliver(first); // a repeat
     connection.deliver(Buffer.from(encodeFrame(ServerEvent.NotificationRead, { all: true })));
     connection.deliver(second);
-    expect(written).toEqual([first, second]);
+    // What the client gets, and the meter reads, is the frame without the position.
+    expect(written.map(String)).toEqual([json('1'), json('2')]);
   });
 });

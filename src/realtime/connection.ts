@@ -3,8 +3,9 @@ import type { Writable } from 'node:stream';
 import WebSocket from 'ws';
 import { Principal } from '../auth/principal';
 import { GroupSubscriber } from '../broadcaster/group-broadcaster';
-import { countsEffectOf, mutedOut, notificationIdOf } from '../common/server-frame';
+import { countsEffectOf, isSilentNotification, mutedOut, notificationIdOf } from '../common/server-frame';
 import { DeliveryMeter } from '../metrics/herald-metrics';
+import { decodeStreamFrame, StreamPosition } from '../notifications/stream-frame';
 import { HighWaterMark } from './high-water-mark';
 import { NotificationStream } from './notification-stream';
 import { CloseCode, encodeFrame, ServerEvent } from './protocol';
@@ -51,9 +52,15 @@ export class Connection {
     private readonly transport?: Writable,
     /** Counts each notification frame written (`herald_deliveries_total`); none in unit tests. */
     private readonly deliveries?: DeliveryMeter,
+    /** Replays what the socket lacks of its streams from the database (`CatchUp.fill`); none in unit tests. */
+    fill: (connection: Connection) => void = () => undefined,
   ) {
     this.stream = new NotificationStream(
-      { redeliver: (frame) => this.deliver(frame), overflow: () => this.socket.close(CloseCode.TryAgainLater, 'send buffer full') },
+      {
+        redeliver: (frame) => this.deliver(frame),
+        overflow: () => this.socket.close(CloseCode.TryAgainLater, 'send buffer full'),
+        fill: () => fill(this),
+      },
       highWater,
       maxBufferedBytes,
     );
@@ -69,28 +76,38 @@ export class Connection {
    * backlog passed the cap is closed with 1013 instead of buffering more,
    * so one slow reader never grows memory or delays the others.
    */
-  readonly deliver: GroupSubscriber = (frame) => {
+  readonly deliver: GroupSubscriber = (carried) => {
     if (this.socket.readyState !== WebSocket.OPEN) return;
-    const counts = countsEffectOf(frame);
+    const counts = countsEffectOf(carried);
     if (counts === 'internal' || counts === 'preferences') {
       if (counts === 'preferences') this.preferencesChanged?.();
       this.countsChanged?.();
       return;
     }
-    const id = notificationIdOf(frame);
-    if (id !== null && this.mutedCategories.size > 0 && mutedOut(frame, this.mutedCategories)) {
+    // A notification travels with its stream position (stream-frame.ts), which the client never sees.
+    const decoded = decodeStreamFrame(carried);
+    const frame = decoded?.body ?? carried;
+    const id = decoded ? notificationIdOf(frame) : null;
+    if (id !== null && !this.stream.admit(id, carried, decoded!.position)) return;
+    // Stored muted, or muted on this socket (a broadcast): it takes its place in the stream, and only the counts change.
+    if (id !== null && (isSilentNotification(frame) || (this.mutedCategories.size > 0 && mutedOut(frame, this.mutedCategories)))) {
+      this.stream.delivered();
       this.countsChanged?.();
       return;
     }
-    if (id !== null && !this.stream.admit(id, frame)) return;
     if (this.transport) corkForTick(this.transport, this.corkFlushBytes);
     if (this.socket.bufferedAmount > this.maxBufferedBytes) {
       this.socket.close(CloseCode.TryAgainLater, 'send buffer full');
       return;
     }
     this.socket.send(frame, { binary: false });
-    if (id !== null) this.deliveries?.delivered(frame);
-    if (counts === 'changed') this.countsChanged?.();
+    if (id === null) {
+      if (countsEffectOf(frame) === 'changed') this.countsChanged?.();
+      return;
+    }
+    this.deliveries?.delivered(frame);
+    this.stream.delivered();
+    this.countsChanged?.();
   };
 
   /** Sends a frame built for this socket alone. */
@@ -102,8 +119,8 @@ export class Connection {
    * Sends one replayed notification unless this socket already had it.
    * @returns whether it was sent.
    */
-  sendReplayed(id: string, frame: string): boolean {
-    if (!this.stream.admitReplayed(id)) return false;
+  sendReplayed(id: string, position: StreamPosition, frame: string): boolean {
+    if (!this.stream.admitReplayed(id, position)) return false;
     this.send(frame);
     return true;
   }
@@ -130,5 +147,6 @@ export class Connection {
 
   dispose(): void {
     this.expiry.dispose();
+    this.stream.dispose();
   }
 }

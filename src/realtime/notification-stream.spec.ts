@@ -1,3 +1,5 @@
+import { expectEventually } from '../../test/support/expect-eventually';
+import type { StreamPosition } from '../notifications/stream-frame';
 import { HighWaterMark } from './high-water-mark';
 import { nextMode, NotificationStream, StreamEvent, StreamMode } from './notification-stream';
 
@@ -20,75 +22,149 @@ describe('nextMode', () => {
   });
 });
 
-/** A stream with a recording sink. */
+/** A notification as the stream sees it: its id and stream position; the frame bytes say the same, for redelivery. */
+interface Item {
+  id: string;
+  frame: Buffer;
+  position: StreamPosition;
+}
+const targeted = (id: string, seq: number, after = 0): Item => ({ id, frame: Buffer.from(`t ${id} ${seq} ${after}`), position: { kind: 't', seq, after } });
+const broadcast = (id: string, seq: number): Item => ({ id, frame: Buffer.from(`b ${id} ${seq} 0`), position: { kind: 'b', seq, after: 0 } });
+const parse = (frame: Buffer): Item => {
+  const [kind, id, seq, after] = frame.toString().split(' ');
+  return kind === 't' ? targeted(id, Number(seq), Number(after)) : broadcast(id, Number(seq));
+};
+
+/** A stream with a recording sink: `sent` lists every id sent live, in order (admitted at once or redelivered). */
 function stream(highWater = new HighWaterMark(), maxHeldBytes = 1024) {
-  const redelivered: string[] = [];
+  const sent: string[] = [];
   let overflowed = 0;
+  let fills = 0;
+  const offer = (item: Item): boolean => {
+    if (!subject.admit(item.id, item.frame, item.position)) return false;
+    sent.push(item.id);
+    subject.delivered();
+    return true;
+  };
   const subject: NotificationStream = new NotificationStream(
     {
-      redeliver: (frame) => {
-        const id = frame.toString();
-        if (subject.admit(id, frame)) redelivered.push(id);
-      },
+      redeliver: (frame) => void offer(parse(frame)),
       overflow: () => overflowed++,
+      fill: () => fills++,
     },
     highWater,
     maxHeldBytes,
+    // The gap timer never fires in these tests unless one waits for it.
+    60_000,
   );
-  return { subject, redelivered, overflowed: () => overflowed };
+  return { subject, sent, offer, overflowed: () => overflowed, fills: () => fills };
 }
-
-const frame = (id: string) => Buffer.from(id);
 
 describe('NotificationStream', () => {
   it('discards live frames until the socket is ready', () => {
-    const { subject } = stream();
-    expect(subject.admit('1', frame('1'))).toBe(false);
+    const { subject, offer } = stream();
+    expect(offer(targeted('1', 1))).toBe(false);
     subject.ready();
-    expect(subject.admit('2', frame('2'))).toBe(true);
+    expect(offer(targeted('2', 2))).toBe(true);
   });
 
-  it('sends each id once and never one older than the newest sent', () => {
-    const { subject } = stream();
+  it('sends each notification of a stream once and never one older than the newest sent', () => {
+    const { subject, offer } = stream();
     subject.ready();
-    expect(['5', '5', '4', '6'].map((id) => subject.admit(id, frame(id)))).toEqual([true, false, false, true]);
+    expect([targeted('5', 1), targeted('5', 1), targeted('4', 1), targeted('6', 2)].map(offer)).toEqual([true, false, false, true]);
+  });
+
+  it('keeps the two streams apart: a broadcast with a smaller id than the newest targeted one is still new', () => {
+    const { subject, offer } = stream();
+    subject.ready();
+    subject.startAt({ targeted: 0, broadcast: 0 });
+    expect([broadcast('3', 1), targeted('5', 1), broadcast('3', 1)].map(offer)).toEqual([true, true, false]);
+  });
+
+  it('parks a frame that arrives ahead of an earlier one of its stream and sends both in order when the earlier one arrives', () => {
+    const { subject, offer, sent } = stream();
+    subject.ready();
+    subject.startAt({ targeted: 4, broadcast: 0 });
+    expect(offer(targeted('12', 6))).toBe(false);
+    expect(offer(targeted('11', 5))).toBe(true);
+    expect(sent).toEqual(['11', '12']);
+  });
+
+  it('holds a targeted frame until the broadcasts stored before it were sent', () => {
+    const { subject, offer, sent } = stream();
+    subject.ready();
+    subject.startAt({ targeted: 0, broadcast: 2 });
+    expect(offer(targeted('20', 1, 3))).toBe(false);
+    expect(offer(broadcast('19', 3))).toBe(true);
+    expect(sent).toEqual(['19', '20']);
+  });
+
+  it('asks for a fill from the database when the missing frame does not follow in time, and sends the parked one after it', async () => {
+    const sent: string[] = [];
+    let fills = 0;
+    const subject: NotificationStream = new NotificationStream(
+      {
+        redeliver: (frame) => {
+          const item = parse(frame);
+          if (subject.admit(item.id, item.frame, item.position)) sent.push(item.id);
+        },
+        overflow: () => undefined,
+        fill: () => fills++,
+      },
+      new HighWaterMark(),
+      1024,
+      1,
+    );
+    subject.ready();
+    subject.startAt({ targeted: 1, broadcast: 0 });
+    const parked = targeted('30', 3);
+    expect(subject.admit(parked.id, parked.frame, parked.position)).toBe(false);
+    await expectEventually(() => expect(fills).toBe(1), 1_000, 1);
+    expect(subject.cursor()).toEqual({ targeted: '0', broadcast: '0' });
+    await subject.replay(async () => {
+      expect(subject.admitReplayed('29', { kind: 't', seq: 2, after: 0 })).toBe(true);
+      subject.replayedUpTo({ targeted: 2, broadcast: 0 });
+    });
+    expect(sent).toEqual(['30']);
   });
 
   it('raises the instance high-water mark as it sends', () => {
     const highWater = new HighWaterMark();
-    const { subject } = stream(highWater);
+    const { subject, offer } = stream(highWater);
     subject.ready();
-    subject.admit('42', frame('42'));
+    offer(targeted('42', 1));
     expect(highWater.id).toBe('42');
   });
 
   it('holds live frames during a replay and sends those the replay did not cover after it, in order', async () => {
-    const { subject, redelivered } = stream();
+    const { subject, offer, sent } = stream();
     subject.ready();
     await subject.replay(async () => {
-      expect(subject.admit('3', frame('3'))).toBe(false);
-      expect(subject.admit('4', frame('4'))).toBe(false);
-      expect(subject.admitReplayed('2')).toBe(true);
-      expect(subject.admitReplayed('3')).toBe(true);
+      expect(offer(targeted('3', 2))).toBe(false);
+      expect(offer(targeted('4', 3))).toBe(false);
+      expect(subject.admitReplayed('2', { kind: 't', seq: 1, after: 0 })).toBe(true);
+      expect(subject.admitReplayed('3', { kind: 't', seq: 2, after: 0 })).toBe(true);
+      subject.replayedUpTo({ targeted: 2, broadcast: 0 });
     });
-    expect(redelivered).toEqual(['4']);
+    expect(sent).toEqual(['4']);
     expect(subject.current).toBe('live');
   });
 
-  it('never sends ids at or below an acknowledged resume cursor', async () => {
-    const { subject } = stream();
+  it('never sends ids at or below an acknowledged resume cursor, in either stream', async () => {
+    const { subject, offer } = stream();
     await subject.replay(async () => subject.acknowledge('10'));
-    expect(subject.admit('9', frame('9'))).toBe(false);
-    expect(subject.admit('11', frame('11'))).toBe(true);
+    expect(offer(targeted('9', 3))).toBe(false);
+    expect(offer(broadcast('8', 1))).toBe(false);
+    expect(offer(targeted('11', 4))).toBe(true);
   });
 
-  it('on an interruption, drops live frames and keeps the newest id sent as the catch-up cursor', () => {
-    const { subject } = stream();
+  it('on an interruption, drops live frames and keeps the newest ids sent as the catch-up cursor', () => {
+    const { subject, offer } = stream();
     subject.ready();
-    subject.admit('7', frame('7'));
+    offer(targeted('7', 1));
     subject.interrupt();
-    expect(subject.admit('8', frame('8'))).toBe(false);
-    expect(subject.takeCatchUpCursor()).toBe('7');
+    expect(offer(targeted('8', 2))).toBe(false);
+    expect(subject.takeCatchUpCursor()).toEqual({ targeted: '7', broadcast: '0' });
     expect(subject.takeCatchUpCursor()).toBeNull();
   });
 
@@ -98,7 +174,7 @@ describe('NotificationStream', () => {
     const { subject } = stream(highWater);
     subject.ready();
     subject.interrupt();
-    expect(subject.takeCatchUpCursor()).toBe('100');
+    expect(subject.takeCatchUpCursor()).toEqual({ targeted: '100', broadcast: '100' });
   });
 
   it('stays discarding after a replay that left an interruption pending, and goes live after the catch-up replay', async () => {
@@ -113,13 +189,13 @@ describe('NotificationStream', () => {
   });
 
   it('keeps the first interruption cursor when interrupted again before catching up', () => {
-    const { subject } = stream();
+    const { subject, offer } = stream();
     subject.ready();
-    subject.admit('3', frame('3'));
+    offer(targeted('3', 1));
     subject.interrupt();
     subject.acknowledge('9');
     subject.interrupt();
-    expect(subject.takeCatchUpCursor()).toBe('3');
+    expect(subject.takeCatchUpCursor()).toEqual({ targeted: '3', broadcast: '0' });
   });
 
   it('runs replays one after another', async () => {
@@ -151,10 +227,10 @@ describe('NotificationStream', () => {
   });
 
   it('reports an overflow instead of holding more than its cap', async () => {
-    const { subject, overflowed } = stream(new HighWaterMark(), 4);
+    const { subject, offer, overflowed } = stream(new HighWaterMark(), 12);
     await subject.replay(async () => {
-      subject.admit('111', frame('111'));
-      subject.admit('222', frame('222'));
+      offer(targeted('111', 1));
+      offer(targeted('222', 2));
     });
     expect(overflowed()).toBe(1);
   });

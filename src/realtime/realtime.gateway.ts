@@ -81,6 +81,7 @@ export class RealtimeGateway implements OnGatewayConnection, OnGatewayDisconnect
       this.registry.highWater,
       request.socket,
       this.registry.deliveries,
+      (gapped) => this.catchUp.fill(gapped),
     );
     connection.countsChanged = () => this.liveCounts.schedule(connection);
     connection.preferencesChanged = () => void this.loadMutes(connection);
@@ -96,12 +97,18 @@ export class RealtimeGateway implements OnGatewayConnection, OnGatewayDisconnect
       socket.close(CloseCode.TryAgainLater, 'broadcaster unavailable');
       return;
     }
-    connection.send(encodeFrame(ServerEvent.Ready, { user: principal.sub }));
-    // After ready, so that no auth.expiring comes first.
-    connection.scheduleExpiry();
+    const sendReady = () => {
+      connection.send(encodeFrame(ServerEvent.Ready, { user: principal.sub }));
+      // After ready, so that no auth.expiring comes first.
+      connection.scheduleExpiry();
+    };
     const since = resumeCursorOf(request);
-    if (since === undefined) connection.stream.ready();
-    else await this.resume(connection, since);
+    if (since === undefined) {
+      await this.catchUp.start(connection, sendReady);
+      return;
+    }
+    sendReady();
+    await this.resume(connection, since);
   }
 
   /** `resume {since}`: replays the caller's notifications above `since`, in id order, then `resumed`. */

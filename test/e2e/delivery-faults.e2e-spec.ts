@@ -5,9 +5,10 @@ import { expectEventually } from '../support/expect-eventually';
 import { inParallel } from '../support/in-parallel';
 import { postMarker } from '../support/marker-notification';
 import { PostOutcome, postNotifications, readinessStatus } from '../support/outage-requests';
+import { DeliveryDatabase } from '../support/delivery-database';
 import { RedisAdmin } from '../support/redis-admin';
-import { RelayCursor } from '../support/relay-cursor';
 import { storedIds } from '../support/stored-notifications';
+import { TcpProxy } from '../support/tcp-proxy';
 import { unique } from '../support/test-env';
 import { serviceToken } from '../support/tokens';
 import { untilElapsed } from '../support/until-elapsed';
@@ -18,9 +19,10 @@ import { within } from '../support/within';
 
 /**
  * The delivery guarantees under faults (docs/delivery.md): a Redis outage,
- * a subscriber connection that Redis keeps dropping, a relay that is behind
- * when a client resumes, concurrent publishers with a client that keeps
- * reconnecting, a MariaDB outage, and an instance SIGKILLed mid fan-out.
+ * a subscriber connection that Redis keeps dropping, notifications published
+ * again after a client resumed past them, concurrent publishers with a client
+ * that keeps reconnecting, a MariaDB outage, and an instance SIGKILLed mid
+ * fan-out or with commits it never published.
  * Every test runs against a private Redis and MariaDB that it stops, starts
  * or reconfigures (the shared servers on 6379 and 3306 are never touched),
  * and checks each socket against the ids the POSTs returned or the rows
@@ -173,17 +175,17 @@ describe('delivery under faults (private Redis and MariaDB)', () => {
       const warmUp = await postMarker(a.app.baseUrl, service, users, 'twice.warm-up', live);
 
       const admin = new RedisAdmin(servers.redis.url);
-      const cursor = await RelayCursor.open(servers.mariadb.url);
+      const database = await DeliveryDatabase.open(servers.mariadb.url);
       try {
-        // The held cursor row stalls the first catch-up's reads of the relay position.
-        await cursor.hold();
+        // The locked table stalls the first catch-up's reads.
+        await database.lockNotifications();
         expect(await admin.dropSubscribers()).toBeGreaterThanOrEqual(1);
-        await expectEventually(async () => expect(await cursor.waitingCatchUpReads()).toBeGreaterThanOrEqual(8), 10_000, 20);
+        await expectEventually(async () => expect(await database.waitingReplays()).toBeGreaterThanOrEqual(8), 10_000, 20);
 
         // Second drop, and the subscriber stays out: Redis refuses new connections.
         await admin.refuseNewClients();
         expect(await admin.dropSubscribers()).toBeGreaterThanOrEqual(1);
-        await cursor.release();
+        await database.unlockNotifications();
         // The stalled replays of the first catch-up finish while the subscriber is still out.
         const resumedSockets = () => live.filter((client) => client.all('resumed').length > 0).length;
         await expectEventually(() => expect(resumedSockets()).toBeGreaterThanOrEqual(8), 15_000, 20);
@@ -195,7 +197,7 @@ describe('delivery under faults (private Redis and MariaDB)', () => {
         // Published while nobody on A listens: only a catch-up after the next resubscribe can deliver these.
         const missed = await postNotifications(a.app.baseUrl, service, users, 'twice.missed');
         expect(missed.status).toBe(201);
-        await expectEventually(async () => expect(byId(await cursor.position(), last(missed.ids)!)).toBeGreaterThanOrEqual(0), 10_000, 20);
+        await expectEventually(async () => expect(await database.allPublished(users)).toBe(true), 10_000, 20);
         await admin.acceptNewClients();
 
         await allDelivered(
@@ -208,31 +210,32 @@ describe('delivery under faults (private Redis and MariaDB)', () => {
       } finally {
         await admin.acceptNewClients().catch(() => undefined);
         admin.close();
-        await cursor.close();
+        await database.close();
       }
     }, 60_000);
 
-    it('never sends a socket that resumed with since an id at or below it, even when the relay publishes those ids after the resume', async () => {
+    it('never sends a socket that resumed with since an id at or below it, even when those ids are published again after the resume', async () => {
       const service = serviceToken(unique('svc'));
       const user = unique('behind');
-      // Holding the stream's cursor row stands in for a relay that is behind, or that died after publishing a
-      // batch but before moving the cursor (the survivor then publishes the batch again).
-      const cursor = await RelayCursor.open(servers.mariadb.url);
+      const database = await DeliveryDatabase.open(servers.mariadb.url);
       try {
-        await cursor.hold();
         const first = await postNotifications(a.app.baseUrl, service, [user], 'behind.1');
         const second = await postNotifications(a.app.baseUrl, service, [user], 'behind.2');
         expect([first.status, second.status]).toEqual([201, 201]);
-        // The client has both (from GET /notifications, or from the instance that died) and resumes after the newer.
+        // The client has both (from GET /notifications, or from an instance that died) and resumes after the newer.
         const client = await b.connect(user, { since: second.ids[0] });
-        await cursor.release();
-
         expect(await client.next('resumed', () => true, 15_000)).toEqual({ since: second.ids[0], count: 0 });
+
+        // An instance that published both but died before recording it: the sweep publishes them again.
+        await expectEventually(async () => expect(await database.allPublished([user])).toBe(true), 10_000, 20);
+        await database.forgetPublished(user);
+        await expectEventually(async () => expect(await database.allPublished([user])).toBe(true), 15_000, 20);
+
         const [later] = (await postNotifications(a.app.baseUrl, service, [user], 'behind.3')).ids;
         await client.next('notification', (n) => n.id === later, 15_000);
         expect(notificationIds(client)).toEqual([later]);
       } finally {
-        await cursor.close();
+        await database.close();
       }
     }, 30_000);
 
@@ -336,8 +339,14 @@ describe('delivery under faults (private Redis and MariaDB)', () => {
 
   describe('with Herald processes, one SIGKILLed mid fan-out', () => {
     const survivor = useHeraldProcess(deployment);
+    /** The victim reaches Redis through this hop, so a test can cut it off (registered first: it must exist when the victim starts). */
+    let victimRedis: TcpProxy;
+    beforeAll(async () => {
+      victimRedis = await TcpProxy.start(servers.redis.url, { raw: true });
+    });
+    afterAll(() => victimRedis.close());
     // Each test kills its victim, so each gets a fresh one.
-    const victim = useHeraldProcess(deployment, { perTest: true });
+    const victim = useHeraldProcess(() => ({ ...deployment(), REDIS_URL: `redis://127.0.0.1:${victimRedis.port}` }), { perTest: true });
 
     it('delivers every notification the killed instance stored to the sockets on the survivor, and to its own sockets resuming there, once and in order', async () => {
       // A is the victim, B the survivor.
@@ -427,25 +436,23 @@ describe('delivery under faults (private Redis and MariaDB)', () => {
       const arrivals = onSurvivor.map(arrivalsOf);
       const warmUp = await postMarker(victim.process.baseUrl, service, users, 'backlog.warm-up', [...onVictim, ...onSurvivor]);
 
-      // Holding the stream's cursor row stands in for a relay that is behind: every instance finds it busy,
-      // so what the victim stores now is acknowledged but not published when it dies.
-      const cursor = await RelayCursor.open(servers.mariadb.url);
-      let releasedAt: number;
+      // Cutting the victim off Redis: what it stores now is acknowledged but never published (its publishes fail) when it dies.
+      let killedAt: number;
       try {
-        await cursor.hold();
+        victimRedis.refuse = true;
+        victimRedis.drop();
         const posts = await inParallel(10, 3, (i) => postNotifications(victim.process.baseUrl, service, users, `backlog.${i}`));
         expect(posts.filter((post) => post.status !== 201)).toEqual([]);
-        expect([...onVictim, ...onSurvivor].map((client) => notificationIds(client).length)).toEqual([...onVictim, ...onSurvivor].map(() => 1));
 
         victim.process.kill('SIGKILL');
+        killedAt = performance.now();
         expect(await within(victim.process.exited, 10_000, 'the victim exiting after SIGKILL')).toMatchObject({ signal: 'SIGKILL' });
         await within(Promise.all(onVictim.map((client) => client.closed)), 10_000, "the victim's sockets closing");
-        // They resume on the survivor from the warm-up, while the cursor is still held.
+        // They resume on the survivor from the warm-up.
         const resumed = await inParallel(users.length, 10, (i) => survivor.connect(users[i], { since: warmUp.ids[i] }));
 
-        await cursor.release();
-        releasedAt = performance.now();
         const expected = users.map((_, u) => [warmUp.ids[u], ...posts.map((post) => post.ids[u])].sort(byId));
+        // The survivor's publish sweep finds the victim's streams pending and publishes them.
         await allDelivered(
           [
             ...onSurvivor.map((client, u) => ({ label: `user ${u} on the survivor`, ids: () => notificationIds(client), expected: () => expected[u], client })),
@@ -477,10 +484,10 @@ describe('delivery under faults (private Redis and MariaDB)', () => {
         reportFigures('instance-killed-with-backlog', {
           sockets: onVictim.length + onSurvivor.length,
           backlog: posts.length * users.length,
-          lastDeliveryOnSurvivorAfterReleaseMs: Math.round(lastOnSurvivor - releasedAt),
+          lastDeliveryOnSurvivorAfterKillMs: Math.round(lastOnSurvivor - killedAt),
         });
       } finally {
-        await cursor.close();
+        victimRedis.refuse = false;
       }
     }, 90_000);
   });

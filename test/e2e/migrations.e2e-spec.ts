@@ -14,6 +14,7 @@ const ALL_MIGRATIONS = MIGRATIONS.map((Migration) => new Migration().name);
 const HERALD_TABLES = [
   'broadcast_reads',
   'broadcast_states',
+  'delivery_streams',
   'idempotency_keys',
   'inbox_jobs',
   'notification_preferences',

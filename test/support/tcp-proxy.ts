@@ -20,16 +20,23 @@ export class TcpProxy {
   private constructor(
     private readonly server: Server,
     private readonly target: { host: string; port: number },
+    /** Forwards bytes as they come (any protocol, e.g. Redis), without reading HTTP or WebSocket frames. */
+    private readonly raw = false,
   ) {
     server.on('connection', (client) => this.relay(client));
   }
 
-  /** Listens on 127.0.0.1, port 0, in front of `targetUrl` (http:// or ws://). */
-  static async start(targetUrl: string): Promise<TcpProxy> {
+  /** Listens on 127.0.0.1, port 0, in front of `targetUrl` (http:// or ws://; with `raw`, any protocol, e.g. redis://). */
+  static async start(targetUrl: string, options: { raw?: boolean } = {}): Promise<TcpProxy> {
     const url = new URL(targetUrl);
-    const proxy = new TcpProxy(createServer(), { host: url.hostname, port: Number(url.port) });
+    const proxy = new TcpProxy(createServer(), { host: url.hostname, port: Number(url.port) }, options.raw);
     await new Promise<void>((resolve) => proxy.server.listen(0, '127.0.0.1', resolve));
     return proxy;
+  }
+
+  /** The proxy's port on 127.0.0.1. */
+  get port(): number {
+    return (this.server.address() as AddressInfo).port;
   }
 
   /** `ws://127.0.0.1:<proxy port>/ws` */
@@ -61,6 +68,10 @@ export class TcpProxy {
     }
     client.once('data', (chunk: Buffer) => this.requestLines.push(chunk.toString('latin1').split('\r\n')[0]));
     client.pipe(upstream);
+    if (this.raw) {
+      upstream.pipe(client);
+      return;
+    }
     let pending = Buffer.alloc(0);
     let upgraded = false;
     upstream.on('data', (chunk: Buffer) => {
