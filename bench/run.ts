@@ -11,10 +11,12 @@ import { markdown, RunInfo } from './lib/report';
 import { children } from './lib/servers';
 import { BenchContext, Workload, WorkloadReport } from './lib/workload';
 import { summarizeProfile } from './profile-summary';
+import { PrivateRedisCluster, startPrivateRedisCluster } from '../test/support/private-redis-cluster';
 import { batch } from './workloads/batch';
 import { connections } from './workloads/connections';
 import { counts } from './workloads/counts';
 import { fanout } from './workloads/fanout';
+import { reconnectStorm } from './workloads/reconnect-storm';
 import { rollbackStall } from './workloads/rollback-stall';
 import { slowConsumer } from './workloads/slow-consumer';
 import { targeted } from './workloads/targeted';
@@ -32,9 +34,11 @@ import { twoInstances } from './workloads/two-instances';
  * Env: BENCH_MYSQL_URL (mysql://root@127.0.0.1:3306), BENCH_REDIS_URL
  * (redis://127.0.0.1:6379), BENCH_DATABASE (`herald_bench`): that database is
  * dropped and re-created at the start of every run, so runs sharing a MySQL
- * server at the same time need one each.
+ * server at the same time need one each. Setups on a Redis Cluster get a
+ * private 3-master, 3-replica one (redis-server on ports 27000-28999),
+ * stopped at the end of the run.
  */
-const WORKLOADS: Workload[] = [fanout, targeted, rollbackStall, batch, connections, slowConsumer, twoInstances, counts];
+const WORKLOADS: Workload[] = [fanout, targeted, rollbackStall, batch, connections, slowConsumer, twoInstances, reconnectStorm, counts];
 const REPO = join(__dirname, '..', '..');
 const RESULTS = join(REPO, 'bench', 'results');
 const DATABASE = process.env.BENCH_DATABASE ?? 'herald_bench';
@@ -159,6 +163,7 @@ async function main(): Promise<void> {
   if (profileDir) mkdirSync(profileDir, { recursive: true });
   await recreateDatabase(mysqlUrl);
 
+  let cluster: Promise<PrivateRedisCluster> | undefined;
   const context: BenchContext = {
     runId,
     quick: options.quick,
@@ -168,6 +173,7 @@ async function main(): Promise<void> {
     profileDir,
     freePort,
     profiles: [],
+    redisCluster: async () => (await (cluster ??= startPrivateRedisCluster())).seeds,
   };
   context.environment.jwtSecret = context.secret;
   const loadBefore = loadavg();
@@ -184,6 +190,7 @@ async function main(): Promise<void> {
     console.log(`   (${((Date.now() - began) / 1000).toFixed(1)} s)`);
   }
   await deleteRedisKeys(redisUrl, context.environment.redisPrefix);
+  if (cluster) await (await cluster).dispose();
 
   const info: RunInfo = {
     runId,

@@ -12,6 +12,10 @@ export interface ServerSpec {
   port: number;
   /** `HERALD_WORKERS`; Herald only. */
   workers?: number;
+  /** `REDIS_CLUSTER_NODES` instead of the run's `REDIS_URL`; Herald only. */
+  redisClusterNodes?: string;
+  /** More variables for Herald (e.g. `REPLAY_CONCURRENCY`). */
+  env?: Record<string, string>;
   /** Another checkout whose built Herald (`dist/src/main.js`) runs instead of this one's (`BENCH_COMPARE_REPO`); Herald only. */
   repo?: string;
   /** Write a V8 CPU profile of the run to this file (`--cpu-prof`). */
@@ -70,6 +74,13 @@ export class ServerProcess {
     return `ws://127.0.0.1:${this.spec.port}/ws`;
   }
 
+  /** SIGKILL, as a crash; resolves once the process has exited. */
+  async kill(): Promise<void> {
+    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
+    this.child.kill('SIGKILL');
+    await this.exited;
+  }
+
   /** Stops gracefully (SIGTERM; SIGUSR2 when profiling, so the profile is written), then SIGKILL. */
   async stop(): Promise<void> {
     if (this.child.exitCode !== null || this.child.signalCode !== null) return;
@@ -105,7 +116,7 @@ function serverEnv(spec: ServerSpec, environment: ServerEnvironment): NodeJS.Pro
   return {
     ...common,
     DATABASE_URL: environment.databaseUrl,
-    REDIS_URL: environment.redisUrl,
+    ...(spec.redisClusterNodes ? { REDIS_CLUSTER_NODES: spec.redisClusterNodes } : { REDIS_URL: environment.redisUrl }),
     REDIS_PREFIX: environment.redisPrefix,
     JWT_SECRET: environment.jwtSecret,
     LOG_LEVEL: 'warn',
@@ -115,5 +126,6 @@ function serverEnv(spec: ServerSpec, environment: ServerEnvironment): NodeJS.Pro
     WS_HEARTBEAT_MS: '30000',
     WS_MAX_BUFFERED_BYTES: '1048576',
     HERALD_WORKERS: String(spec.workers ?? 1),
+    ...spec.env,
   };
 }

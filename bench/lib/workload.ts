@@ -15,6 +15,8 @@ export interface BenchContext {
   freePort(): Promise<number>;
   /** CPU profiles written so far, with the measured phase they should be read over. */
   profiles: Array<{ file: string; window: [number, number] }>;
+  /** `REDIS_CLUSTER_NODES` of a private 3-master, 3-replica Redis Cluster, started at the first call and stopped at the end of the run. */
+  redisCluster(): Promise<string>;
 }
 
 /** One checked target of the issue. */
@@ -47,7 +49,7 @@ export interface Workload {
 /** A setup: the servers one delivery run talks to. */
 export interface Setup {
   name: string;
-  servers: Array<Pick<ServerSpec, 'kind' | 'workers' | 'repo'> & { profile?: string }>;
+  servers: Array<Pick<ServerSpec, 'kind' | 'workers' | 'repo'> & { profile?: string; redisCluster?: boolean }>;
 }
 
 /**
@@ -79,6 +81,7 @@ export async function runSetup(context: BenchContext, workload: string, setup: S
           {
             kind: server.kind,
             workers: server.workers,
+            redisClusterNodes: server.redisCluster ? await context.redisCluster() : undefined,
             repo: server.repo,
             port: await context.freePort(),
             logFile: join(context.logDir, `${label}.log`),

@@ -6,7 +6,7 @@ import { GROUP_BROADCASTER, GroupBroadcaster } from './group-broadcaster';
 import { MemoryGroupBroadcaster } from './memory-group-broadcaster';
 import { RedisGroupBroadcaster } from './redis-group-broadcaster';
 
-/** Provides the `GroupBroadcaster` (Redis when `REDIS_URL` is set, in-process otherwise) and the `BestEffortPublisher` on top of it. */
+/** Provides the `GroupBroadcaster` (Redis when `REDIS_URL` or `REDIS_CLUSTER_NODES` is set, in-process otherwise) and the `BestEffortPublisher` on top of it. */
 @Global()
 @Module({
   imports: [ConfigModule],
@@ -16,6 +16,10 @@ import { RedisGroupBroadcaster } from './redis-group-broadcaster';
       inject: [HERALD_CONFIG],
       useFactory: (config: HeraldConfig): GroupBroadcaster => {
         const logger = new Logger('Broadcaster');
+        if (config.redis?.clusterNodes) {
+          logger.log(`Using sharded pub/sub on the Redis Cluster seeded by ${config.redis.clusterNodes.length} node(s): any number of instances may share it`);
+          return new RedisGroupBroadcaster(config.redis);
+        }
         if (config.redis) {
           logger.log('Using Redis pub/sub: any number of instances may share this Redis');
           return new RedisGroupBroadcaster(config.redis);

@@ -1,26 +1,32 @@
 import { Logger } from '@nestjs/common';
-import Redis from 'ioredis';
+import { createRedisClient, RedisClient } from '../common/redis-client';
 import { withTimeout } from '../common/with-timeout';
 import { RedisConfig } from '../config/herald.config';
 import { BroadcasterUnavailableError, GroupBroadcaster, GroupSubscriber } from './group-broadcaster';
+import { classicPubSub, PubSubTransport, shardedPubSub } from './pubsub-transport';
 import { SubscriberRegistry } from './subscriber-registry';
 
 const PING_TIMEOUT_MS = 2_000;
 const FIRST_CONNECT_WAIT_MS = 1_000;
+/** While interrupted, how long after a failed re-subscribe the next attempt starts, in ms. */
+const RESUBSCRIBE_RETRY_MS = 500;
 
 /**
  * Redis pub/sub broadcaster for multi-instance deployments. Each group is
  * one Redis channel (`<REDIS_PREFIX>group:<name>`); an instance subscribes to
  * a channel once, when its first local subscriber joins the group, and fans
- * each message out to its local subscribers from a single Buffer.
+ * each message out to its local subscribers from a single Buffer. Over a
+ * Redis Cluster (`REDIS_CLUSTER_NODES`) the channels are sharded
+ * (`SSUBSCRIBE`/`SPUBLISH`, see `shardedPubSub`); the rest is the same.
  *
- * Publishes use a separate connection with auto-pipelining and no offline
- * queue, so a Redis outage fails a publish at once instead of growing an
- * unbounded in-process queue.
+ * Publishes use a separate connection (auto-pipelined on one Redis) with no
+ * offline queue, so a Redis outage fails a publish at once instead of
+ * growing an unbounded in-process queue.
  */
 export class RedisGroupBroadcaster implements GroupBroadcaster {
-  private readonly publisher: Redis;
-  private readonly subscriber: Redis;
+  private readonly publisher: RedisClient;
+  private readonly subscriber: RedisClient;
+  private readonly transport: PubSubTransport;
   private readonly subscribers = new SubscriberRegistry();
   private readonly pendingSubscriptions = new Map<string, Promise<unknown>>();
   private readonly channelPrefix: string;
@@ -31,10 +37,18 @@ export class RedisGroupBroadcaster implements GroupBroadcaster {
   private readonly interruptedListeners: Array<() => void> = [];
   /** The subscriber connection dropped since it was last ready: messages may have been missed. */
   private subscriberInterrupted = false;
+  /** Counts interruptions, so a re-subscribe that an interruption overtook does not count as recovery. */
+  private interruptions = 0;
+  private resubscribing = false;
+  private retryTimer: NodeJS.Timeout | undefined;
+  private closed = false;
+  /** A cluster client reports node changes while it first connects: only interruptions after its first `ready` count. */
+  private everReady = false;
 
   constructor(config: RedisConfig) {
     this.channelPrefix = `${config.prefix}group:`;
-    this.publisher = new Redis(config.url, {
+    this.transport = config.clusterNodes ? shardedPubSub : classicPubSub;
+    this.publisher = createRedisClient(config, {
       enableAutoPipelining: true,
       enableOfflineQueue: false,
       maxRetriesPerRequest: 1,
@@ -52,7 +66,7 @@ export class RedisGroupBroadcaster implements GroupBroadcaster {
       this.publisher.once('error', settle);
       this.publisher.once('end', settle);
     });
-    this.subscriber = new Redis(config.url, { connectionName: 'herald-subscriber', autoResubscribe: true });
+    this.subscriber = createRedisClient(config, { connectionName: 'herald-subscriber', autoResubscribe: true }, { shardedSubscribers: true });
     // ioredis reconnects by itself; log each outage once, not every retry.
     for (const [name, connection] of [
       ['publisher', this.publisher],
@@ -68,17 +82,10 @@ export class RedisGroupBroadcaster implements GroupBroadcaster {
         down = false;
       });
     }
-    this.subscriber.on('close', () => {
-      if (this.subscriberInterrupted) return;
-      this.subscriberInterrupted = true;
-      for (const listener of this.interruptedListeners) listener();
-    });
-    this.subscriber.on('ready', () => {
-      if (!this.subscriberInterrupted) return;
-      this.subscriberInterrupted = false;
-      void this.resubscribed();
-    });
-    this.subscriber.on('messageBuffer', (channel: Buffer, message: Buffer) => {
+    this.subscriber.once('ready', () => (this.everReady = true));
+    for (const event of this.transport.interruptedEvents) this.subscriber.on(event, () => this.interrupted());
+    for (const event of this.transport.restoredEvents) this.subscriber.on(event, () => void this.resubscribe());
+    this.subscriber.on(this.transport.messageEvent, (channel: Buffer, message: Buffer) => {
       this.subscribers.deliver(channel.toString('utf8').slice(this.channelPrefix.length), message);
     });
   }
@@ -86,7 +93,7 @@ export class RedisGroupBroadcaster implements GroupBroadcaster {
   async publish(group: string, frame: string): Promise<void> {
     await this.firstConnection;
     try {
-      await this.publisher.publish(this.channelPrefix + group, frame);
+      await this.transport.publish(this.publisher, this.channelPrefix + group, frame);
     } catch (error) {
       throw new BroadcasterUnavailableError(`redis publish failed: ${(error as Error).message}`);
     }
@@ -94,7 +101,7 @@ export class RedisGroupBroadcaster implements GroupBroadcaster {
 
   async subscribe(group: string, subscriber: GroupSubscriber): Promise<void> {
     if (this.subscribers.add(group, subscriber)) {
-      this.pendingSubscriptions.set(group, this.subscriber.subscribe(this.channelPrefix + group));
+      this.pendingSubscriptions.set(group, this.transport.subscribe(this.subscriber, this.channelPrefix + group));
     }
     await this.pendingSubscriptions.get(group);
   }
@@ -102,7 +109,7 @@ export class RedisGroupBroadcaster implements GroupBroadcaster {
   async unsubscribe(group: string, subscriber: GroupSubscriber): Promise<void> {
     if (this.subscribers.remove(group, subscriber)) {
       this.pendingSubscriptions.delete(group);
-      await this.subscriber.unsubscribe(this.channelPrefix + group);
+      await this.transport.unsubscribe(this.subscriber, this.channelPrefix + group);
     }
   }
 
@@ -114,27 +121,60 @@ export class RedisGroupBroadcaster implements GroupBroadcaster {
     this.interruptedListeners.push(listener);
   }
 
+  /** The subscriptions may be gone: tell the listeners once per outage, synchronously. */
+  private interrupted(): void {
+    if (!this.everReady || this.closed) return;
+    this.interruptions++;
+    if (this.subscriberInterrupted) return;
+    this.subscriberInterrupted = true;
+    for (const listener of this.interruptedListeners) listener();
+    // A cluster may settle without another restored event (a failover that kept the slot map): keep trying.
+    this.scheduleRetry();
+  }
+
   /**
-   * After a reconnect: makes sure every channel is subscribed again
-   * (ioredis re-subscribes by itself; this waits until Redis confirmed),
-   * then tells the listeners to catch up on what the outage lost.
+   * After a reconnect or a failover: makes sure every channel is subscribed
+   * again (ioredis re-subscribes by itself; this waits until Redis
+   * confirmed each one, on whichever shard owns it now), then tells the
+   * listeners to catch up on what the outage lost. A failed attempt is
+   * retried every 500 ms until one succeeds.
    */
-  private async resubscribed(): Promise<void> {
-    const channels = this.subscribers.groupNames().map((group) => this.channelPrefix + group);
+  private async resubscribe(): Promise<void> {
+    if (!this.subscriberInterrupted || this.resubscribing || this.closed) return;
+    this.resubscribing = true;
+    const attempt = this.interruptions;
+    let failure: Error | undefined;
     try {
-      if (channels.length > 0) await this.subscriber.subscribe(...channels);
+      await Promise.all(this.subscribers.groupNames().map((group) => this.transport.subscribe(this.subscriber, this.channelPrefix + group)));
     } catch (error) {
-      // The connection dropped again; its next 'ready' retries.
-      this.logger.warn(`re-subscribing after a reconnect failed: ${(error as Error).message}`);
+      failure = error as Error;
+    } finally {
+      this.resubscribing = false;
+    }
+    if (failure || attempt !== this.interruptions) {
+      if (failure) this.logger.warn(`re-subscribing after an interruption failed: ${failure.message}; retrying`);
+      this.scheduleRetry();
       return;
     }
+    this.subscriberInterrupted = false;
+    this.logger.log('group subscriptions restored');
     for (const listener of this.resubscribedListeners) listener();
+  }
+
+  private scheduleRetry(): void {
+    if (this.retryTimer || this.closed) return;
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = undefined;
+      if (this.subscriber.status === 'ready') void this.resubscribe();
+      else this.scheduleRetry();
+    }, RESUBSCRIBE_RETRY_MS);
+    this.retryTimer.unref();
   }
 
   async ping(): Promise<void> {
     try {
       await withTimeout(
-        this.firstConnection.then(() => this.publisher.ping()),
+        this.firstConnection.then(() => this.transport.ping(this.publisher)),
         PING_TIMEOUT_MS,
         () => new BroadcasterUnavailableError(`redis did not answer PING within ${PING_TIMEOUT_MS} ms`),
       );
@@ -146,6 +186,8 @@ export class RedisGroupBroadcaster implements GroupBroadcaster {
 
   /** Closes both connections; subscribers get nothing more. */
   async close(): Promise<void> {
+    this.closed = true;
+    clearTimeout(this.retryTimer);
     // QUIT on a connection that is down would wait for a reconnect that may never come.
     await Promise.allSettled(
       [this.publisher, this.subscriber].map((connection) => (connection.status === 'ready' ? connection.quit() : Promise.resolve(connection.disconnect()))),

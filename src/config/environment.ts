@@ -45,6 +45,12 @@ export class Environment {
   REDIS_URL?: string;
 
   @IsOptional()
+  @Matches(/^\s*[^\s,:]+:\d{1,5}\s*(,\s*[^\s,:]+:\d{1,5}\s*){0,63}$/, {
+    message: 'must be 1-64 comma-separated host:port seeds, e.g. redis-1:6379,redis-2:6379',
+  })
+  REDIS_CLUSTER_NODES?: string;
+
+  @IsOptional()
   @Matches(/^[A-Za-z0-9_.:-]{0,64}$/, { message: 'must be up to 64 of A-Z a-z 0-9 _ . : -' })
   REDIS_PREFIX?: string;
 
@@ -164,6 +170,12 @@ export class Environment {
   @Min(1)
   @Max(36_500)
   RETENTION_DAYS?: number;
+
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(1_000)
+  REPLAY_CONCURRENCY?: number;
 }
 
 /** The variables whose values must never appear in an error message. */
@@ -182,4 +194,5 @@ export const INTEGER_VARIABLES: ReadonlySet<keyof Environment> = new Set([
   'WS_UPGRADES_PER_MINUTE',
   'ROOM_PRESENCE_TTL_MS',
   'RETENTION_DAYS',
+  'REPLAY_CONCURRENCY',
 ]);

@@ -50,11 +50,34 @@ export type LogFormat = 'json' | 'pretty';
 /** MySQL (`DATABASE_URL`) or the embedded SQLite file (`SQLITE_PATH`). */
 export type DatabaseConfig = { readonly kind: 'mysql'; readonly url: string } | { readonly kind: 'sqlite'; readonly path: string };
 
-export interface RedisConfig {
+/** One Redis (`REDIS_URL`) or a Redis Cluster (`REDIS_CLUSTER_NODES`); never both. */
+export type RedisConfig = SingleRedisConfig | ClusterRedisConfig;
+
+export interface SingleRedisConfig {
   /** `REDIS_URL`, e.g. `redis://host:6379/0`. */
   readonly url: string;
   /** `REDIS_PREFIX`: prepended to every Redis channel and key Herald uses. */
   readonly prefix: string;
+  readonly clusterNodes?: undefined;
+}
+
+export interface ClusterRedisConfig {
+  /**
+   * `REDIS_CLUSTER_NODES`: seeds of a Redis Cluster (Redis 7+), from which
+   * ioredis discovers the rest. Groups use sharded pub/sub
+   * (`SSUBSCRIBE`/`SPUBLISH`), presence keys are hash-tagged per room.
+   */
+  readonly clusterNodes: readonly RedisNodeAddress[];
+  /** `REDIS_PREFIX`, as for one Redis. */
+  readonly prefix: string;
+  readonly url?: undefined;
+}
+
+/** One `host:port` of `REDIS_CLUSTER_NODES`. */
+export interface RedisNodeAddress {
+  readonly host: string;
+  /** 1-65535. */
+  readonly port: number;
 }
 
 /**
@@ -118,6 +141,14 @@ export interface RealtimeConfig {
    * address: raise it there.
    */
   readonly upgradesPerMinute: number;
+  /**
+   * Catch-up queries (a resume's `since` replay, or the catch-up after a
+   * broadcaster interruption) this instance runs against the database at
+   * once, shared by all its sockets (`REPLAY_CONCURRENCY`, 1-1,000). The
+   * rest wait their turn in arrival order, so a reconnect storm costs the
+   * database at most this many concurrent reads per instance.
+   */
+  readonly replayConcurrency: number;
 }
 
 export interface InboxConfig {

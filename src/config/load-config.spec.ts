@@ -73,6 +73,38 @@ describe('loadConfig', () => {
     });
   });
 
+  describe('REDIS_CLUSTER_NODES', () => {
+    it('selects a Redis Cluster from comma-separated host:port seeds', () => {
+      expect(loadConfig({ REDIS_CLUSTER_NODES: 'redis-1:7000, redis-2:7001,10.0.0.3:7002' }).redis).toEqual({
+        clusterNodes: [
+          { host: 'redis-1', port: 7000 },
+          { host: 'redis-2', port: 7001 },
+          { host: '10.0.0.3', port: 7002 },
+        ],
+        prefix: 'herald:',
+      });
+    });
+
+    it('refuses REDIS_URL and REDIS_CLUSTER_NODES together, naming both', () => {
+      const { message } = configErrorFor({ REDIS_URL: 'redis://cache:6379/0', REDIS_CLUSTER_NODES: 'redis-1:7000' });
+      expect(message).toContain('REDIS_URL and REDIS_CLUSTER_NODES are mutually exclusive');
+    });
+
+    it.each(['redis-1', 'redis-1:', 'redis://redis-1:7000', 'redis-1:7000,,redis-2:7001', 'redis-1:70000'])('refuses the seed list %j', (nodes) => {
+      expect(configErrorFor({ REDIS_CLUSTER_NODES: nodes }).message).toContain('REDIS_CLUSTER_NODES');
+    });
+
+    it('lets HERALD_WORKERS run on a cluster instead of REDIS_URL', () => {
+      expect(loadConfig({ HERALD_WORKERS: '2', DATABASE_URL: 'mysql://h:p@db:3306/h', REDIS_CLUSTER_NODES: 'redis-1:7000' }).workers).toBe(2);
+    });
+  });
+
+  it('bounds concurrent catch-up queries at REPLAY_CONCURRENCY, 16 by default', () => {
+    expect(loadConfig({}).realtime.replayConcurrency).toBe(16);
+    expect(loadConfig({ REPLAY_CONCURRENCY: '4' }).realtime.replayConcurrency).toBe(4);
+    expect(configErrorFor({ REPLAY_CONCURRENCY: '0' }).message).toContain('REPLAY_CONCURRENCY');
+  });
+
   it('uses a JWT_SECRET of 32 characters and stops flagging the development secret', () => {
     const auth = loadConfig({ JWT_SECRET: 'x'.repeat(32) }).auth;
     expect(auth.jwtSecret).toBe('x'.repeat(32));
@@ -285,6 +317,7 @@ describe('.env.example', () => {
       'WS_UPGRADES_PER_MINUTE',
       'ROOM_PRESENCE_TTL_MS',
       'RETENTION_DAYS',
+      'REPLAY_CONCURRENCY',
       'JWT_ROLES_CLAIM',
       'JWT_CLOCK_TOLERANCE_S',
     ] as const;

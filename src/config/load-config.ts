@@ -3,7 +3,7 @@ import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
 import { ConfigError } from './config.errors';
 import { Environment, INTEGER_VARIABLES, SECRET_VARIABLES } from './environment';
-import { HeraldConfig, LogFormat, LogLevel } from './herald.config';
+import { HeraldConfig, LogFormat, LogLevel, RedisConfig } from './herald.config';
 import { AUTH_DEFAULTS, loadAuthConfig } from './load-auth-config';
 
 export { ConfigError } from './config.errors';
@@ -25,6 +25,7 @@ export const DEFAULTS = {
   WS_UPGRADES_PER_MINUTE: 600,
   ROOM_PRESENCE_TTL_MS: 30_000,
   RETENTION_DAYS: 90,
+  REPLAY_CONCURRENCY: 16,
   ...AUTH_DEFAULTS,
 } as const;
 
@@ -61,10 +62,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HeraldConfig {
   const production = vars.NODE_ENV === 'production';
   const auth = loadAuthConfig(vars, production);
   const workers = vars.HERALD_WORKERS ?? DEFAULTS.HERALD_WORKERS;
-  if (workers > 1 && (!vars.DATABASE_URL || !vars.REDIS_URL)) {
+  if (vars.REDIS_URL && vars.REDIS_CLUSTER_NODES) {
+    throw new ConfigError('REDIS_URL and REDIS_CLUSTER_NODES are mutually exclusive: set REDIS_URL for one Redis, or REDIS_CLUSTER_NODES for a Redis Cluster');
+  }
+  const redis = redisConfig(vars.REDIS_URL, vars.REDIS_CLUSTER_NODES, vars.REDIS_PREFIX ?? DEFAULTS.REDIS_PREFIX);
+  if (workers > 1 && (!vars.DATABASE_URL || !redis)) {
     // The embedded database file and the in-process broadcaster live in one process.
     throw new ConfigError(
-      `HERALD_WORKERS=${workers} needs DATABASE_URL and REDIS_URL: the embedded SQLite database and the in-process broadcaster cannot span processes (unset HERALD_WORKERS or set both)`,
+      `HERALD_WORKERS=${workers} needs DATABASE_URL and REDIS_URL (or REDIS_CLUSTER_NODES): the embedded SQLite database and the in-process broadcaster cannot span processes (unset HERALD_WORKERS or set both)`,
     );
   }
 
@@ -73,7 +78,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HeraldConfig {
     port: vars.PORT ?? DEFAULTS.PORT,
     host: vars.HOST ?? DEFAULTS.HOST,
     database: vars.DATABASE_URL ? { kind: 'mysql', url: vars.DATABASE_URL } : { kind: 'sqlite', path: vars.SQLITE_PATH ?? DEFAULTS.SQLITE_PATH },
-    redis: vars.REDIS_URL ? { url: vars.REDIS_URL, prefix: vars.REDIS_PREFIX ?? DEFAULTS.REDIS_PREFIX } : null,
+    redis,
     auth,
     realtime: {
       allowedOrigins: parseOrigins(vars.ALLOWED_ORIGINS),
@@ -81,6 +86,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HeraldConfig {
       maxBufferedBytes: vars.WS_MAX_BUFFERED_BYTES ?? DEFAULTS.WS_MAX_BUFFERED_BYTES,
       maxSocketsPerUser: vars.MAX_SOCKETS_PER_USER ?? DEFAULTS.MAX_SOCKETS_PER_USER,
       upgradesPerMinute: vars.WS_UPGRADES_PER_MINUTE ?? DEFAULTS.WS_UPGRADES_PER_MINUTE,
+      replayConcurrency: vars.REPLAY_CONCURRENCY ?? DEFAULTS.REPLAY_CONCURRENCY,
     },
     rooms: { presenceTtlMs: vars.ROOM_PRESENCE_TTL_MS ?? DEFAULTS.ROOM_PRESENCE_TTL_MS },
     inbox: { retentionDays: vars.RETENTION_DAYS ?? DEFAULTS.RETENTION_DAYS },
@@ -102,6 +108,7 @@ export function environmentKeys(): string[] {
     'DATABASE_URL',
     'SQLITE_PATH',
     'REDIS_URL',
+    'REDIS_CLUSTER_NODES',
     'REDIS_PREFIX',
     'JWT_SECRET',
     'JWT_PREVIOUS_SECRETS',
@@ -125,7 +132,20 @@ export function environmentKeys(): string[] {
     'WS_UPGRADES_PER_MINUTE',
     'ROOM_PRESENCE_TTL_MS',
     'RETENTION_DAYS',
+    'REPLAY_CONCURRENCY',
   ];
+}
+
+function redisConfig(url: string | undefined, clusterNodes: string | undefined, prefix: string): RedisConfig | null {
+  if (url) return { url, prefix };
+  if (!clusterNodes) return null;
+  const nodes = clusterNodes.split(',').map((seed) => {
+    const [host, port] = seed.trim().split(':');
+    const number = Number(port);
+    if (number < 1 || number > 65_535) throw new ConfigError(`REDIS_CLUSTER_NODES has a port outside 1-65535: ${JSON.stringify(seed.trim())}`);
+    return { host, port: number };
+  });
+  return { clusterNodes: nodes, prefix };
 }
 
 function parseOrigins(value: string | undefined): readonly string[] | null {

@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { HealthIndicatorResult, HealthIndicatorService } from '@nestjs/terminus';
 import { BroadcasterUnavailableError, GROUP_BROADCASTER, GroupBroadcaster } from '../broadcaster/group-broadcaster';
 
-/** Readiness of the group broadcaster (Redis PING with a 2 s timeout, or the in-process one). */
+/** Readiness of the group broadcaster (Redis PING, or on a cluster `CLUSTER INFO` reporting `cluster_state:ok`, with a 2 s timeout; or the in-process one). */
 @Injectable()
 export class BroadcasterHealthIndicator {
   constructor(

@@ -11,6 +11,20 @@ export interface DeliveryMeter {
   delivered(frame: Buffer): void;
 }
 
+/** The catch-up query admission of an instance (`REPLAY_CONCURRENCY`), read at each scrape. */
+export interface ReplayStats {
+  /** Catch-up queries running now (`herald_catch_up_queries_running`). */
+  readonly running: number;
+  /** Catch-up queries waiting for a turn now (`herald_catch_up_queries_waiting`). */
+  readonly waiting: number;
+  /** The most that ever ran at once on this instance (`herald_catch_up_queries_peak`); never above the limit. */
+  readonly peak: number;
+  /** Catch-up queries started since the instance started (`herald_catch_up_queries_total`). */
+  readonly started: number;
+  /** Of those, the ones that had to wait for a turn (`herald_catch_up_queries_delayed_total`): the limit was reached. */
+  readonly delayed: number;
+}
+
 /**
  * What features record for operators, behind which sits the exporter
  * (Prometheus, `GET /metrics`). Every method is cheap and never throws;
@@ -28,6 +42,9 @@ export interface HeraldMetrics {
 
   /** Reports open sockets through `count`, read at each scrape (`herald_ws_connections`); the last registration wins. */
   observeConnections(count: () => number): void;
+
+  /** Reports the catch-up query admission through `stats`, read at each scrape; the last registration wins. */
+  observeReplays(stats: () => ReplayStats): void;
 }
 
 /** Injection token for the `HeraldMetrics` in use. */

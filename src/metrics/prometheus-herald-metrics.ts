@@ -3,7 +3,7 @@ import { RequestHandler } from 'express';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { BroadcasterUnavailableError, GROUP_BROADCASTER, GroupBroadcaster } from '../broadcaster/group-broadcaster';
 import { BatchedDeliveryMeter } from './delivery-meter';
-import { HeraldMetrics, StoredKind } from './herald-metrics';
+import { HeraldMetrics, ReplayStats, StoredKind } from './herald-metrics';
 import { HttpLabel, httpMetricsMiddleware } from './http-metrics';
 
 /** The `reason` label of `herald_ws_upgrades_refused_total` for each refusal status. */
@@ -50,6 +50,7 @@ export class PrometheusHeraldMetrics implements HeraldMetrics, OnModuleDestroy {
   private readonly stored: Counter<'kind'>;
   private readonly refused: Counter<'reason'>;
   private connections: () => number = () => 0;
+  private replays: () => ReplayStats = () => ({ running: 0, waiting: 0, peak: 0, started: 0, delayed: 0 });
   /** False from a broadcaster interruption until its subscriptions are back. */
   private subscribed = true;
 
@@ -87,6 +88,41 @@ export class PrometheusHeraldMetrics implements HeraldMetrics, OnModuleDestroy {
       },
     });
 
+    for (const [name, help, stat] of [
+      [
+        'herald_catch_up_queries_running',
+        'Catch-up queries (resume replays, catch-up after a broadcaster outage) running against the database now.',
+        'running',
+      ],
+      ['herald_catch_up_queries_waiting', 'Catch-up queries waiting for a turn under REPLAY_CONCURRENCY now.', 'waiting'],
+      ['herald_catch_up_queries_peak', 'The most catch-up queries that ran at once on this instance since it started (at most REPLAY_CONCURRENCY).', 'peak'],
+    ] as const) {
+      new Gauge({
+        name,
+        help,
+        registers,
+        collect() {
+          this.set(metrics.replays()[stat]);
+        },
+      });
+    }
+    for (const [name, help, stat] of [
+      ['herald_catch_up_queries_total', 'Catch-up queries started on this instance.', 'started'],
+      ['herald_catch_up_queries_delayed_total', 'Catch-up queries that waited for a turn because REPLAY_CONCURRENCY were running.', 'delayed'],
+    ] as const) {
+      let counted = 0;
+      new Counter({
+        name,
+        help,
+        registers,
+        collect() {
+          const total = metrics.replays()[stat];
+          this.inc(total - counted);
+          counted = total;
+        },
+      });
+    }
+
     broadcaster.onInterrupted(() => (this.subscribed = false));
     broadcaster.onResubscribed(() => (this.subscribed = true));
     new Gauge({
@@ -118,6 +154,10 @@ export class PrometheusHeraldMetrics implements HeraldMetrics, OnModuleDestroy {
 
   observeConnections(count: () => number): void {
     this.connections = count;
+  }
+
+  observeReplays(stats: () => ReplayStats): void {
+    this.replays = stats;
   }
 
   /** The Prometheus text exposition (format 0.0.4): the process's defaults, then this app's metrics. */

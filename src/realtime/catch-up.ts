@@ -2,10 +2,14 @@ import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/comm
 import WebSocket from 'ws';
 import { GROUP_BROADCASTER, GroupBroadcaster } from '../broadcaster/group-broadcaster';
 import { compareIds } from '../common/record-id';
+import { HERALD_CONFIG } from '../config/config.module';
+import { HeraldConfig } from '../config/herald.config';
+import { HERALD_METRICS, HeraldMetrics } from '../metrics/herald-metrics';
 import { NotificationReplay, ReplayCursor } from '../notifications/notification-replay.service';
 import { Connection } from './connection';
 import { ConnectionRegistry } from './connection.registry';
 import { CloseCode, encodeFrame, RESUME_LIMIT, ServerEvent } from './protocol';
+import { ReplayLimiter } from './replay-limiter';
 
 /** Sockets caught up at once after a broadcaster outage. */
 const CATCH_UP_CONCURRENCY = 8;
@@ -14,7 +18,9 @@ const CATCH_UP_CONCURRENCY = 8;
  * Replays what sockets missed, from the database: a client's resume
  * (`?since=` or `resume`), and every socket's catch-up after a
  * broadcaster interruption (a few sockets at a time; until its turn a
- * socket drops live notifications, which its replay covers).
+ * socket drops live notifications, which its replay covers). Every
+ * replay's query takes a turn of one `ReplayLimiter` (`REPLAY_CONCURRENCY`),
+ * so a reconnect storm reaches the database a bounded number at a time.
  */
 @Injectable()
 export class CatchUp implements OnApplicationBootstrap {
@@ -23,12 +29,17 @@ export class CatchUp implements OnApplicationBootstrap {
   private interruptions = 0;
   /** False from a broadcaster interruption until its subscriptions are back. */
   private subscribed = true;
+  private readonly limiter: ReplayLimiter;
 
   constructor(
     private readonly registry: ConnectionRegistry,
     private readonly replays: NotificationReplay,
     @Inject(GROUP_BROADCASTER) broadcaster: GroupBroadcaster,
+    @Inject(HERALD_CONFIG) config: HeraldConfig,
+    @Inject(HERALD_METRICS) metrics: HeraldMetrics,
   ) {
+    this.limiter = new ReplayLimiter(config.realtime.replayConcurrency);
+    metrics.observeReplays(() => this.limiter.stats());
     broadcaster.onInterrupted(() => {
       this.interruptions++;
       this.subscribed = false;
@@ -38,6 +49,16 @@ export class CatchUp implements OnApplicationBootstrap {
       this.subscribed = true;
       void this.catchUpAll(this.interruptions);
     });
+  }
+
+  /**
+   * Call when a socket is registered, before it subscribes: a socket that
+   * connects while the broadcaster is interrupted may be told its groups
+   * are subscribed (another socket holds them) while frames for it are
+   * being lost, so it is marked for the catch-up that follows.
+   */
+  admit(connection: Connection): void {
+    if (!this.subscribed) connection.stream.interrupt();
   }
 
   /** Starts the instance's high-water mark at the newest stored id, so early sockets catch up from there. */
@@ -118,7 +139,7 @@ export class CatchUp implements OnApplicationBootstrap {
    * the replay's snapshot; returns how many were sent.
    */
   private async send(connection: Connection, cursor: ReplayCursor, limit: number, since: string): Promise<number> {
-    const { items, truncated, positions } = await this.replays.missedSince(connection.principal.sub, cursor, limit);
+    const { items, truncated, positions } = await this.limiter.run(() => this.replays.missedSince(connection.principal.sub, cursor, limit));
     if (truncated) connection.send(encodeFrame(ServerEvent.Resync, { since, limit }));
     let count = 0;
     for (const { view, position, silent } of items) {

@@ -86,6 +86,7 @@ export class RealtimeGateway implements OnGatewayConnection, OnGatewayDisconnect
     connection.countsChanged = () => this.liveCounts.schedule(connection);
     connection.preferencesChanged = () => void this.loadMutes(connection);
     this.registry.add(connection);
+    this.catchUp.admit(connection);
     this.heartbeat.watch(connection);
     try {
       const groups = [userGroup(principal.sub), broadcastGroup()];

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Logger } from '@nestjs/common';
-import Redis from 'ioredis';
+import { ChainableCommander } from 'ioredis';
+import { createRedisClient, RedisClient } from '../common/redis-client';
 import { RedisConfig } from '../config/herald.config';
 import { PresenceListener, RoomPresence } from './room-presence';
 
@@ -30,7 +31,7 @@ interface RoomEntries {
 
 /**
  * Presence shared by every instance through Redis: one sorted set per room
- * (`<REDIS_PREFIX>room-presence:<room>`) whose members are
+ * (`<REDIS_PREFIX>room-presence:{<room>}`) whose members are
  * `<instance>\n<connectionId>\n<user>` scored by their expiry time. Each
  * instance renews its own entries every 10 s, so the sockets of an
  * instance that dies without saying goodbye drop out within 30 s (the
@@ -43,9 +44,13 @@ interface RoomEntries {
  * users left without a live entry to the `onChange` listener (`left`). A
  * renewal that finds its own entries already pruned (this instance could
  * not reach Redis for a TTL) reports their users `joined` again.
+ *
+ * The room name is the key's hash tag (`{room}`), so on a Redis Cluster
+ * each room's keys sit on one shard and every transaction here stays
+ * within one slot; nothing sends two rooms' keys in one command.
  */
 export class RedisRoomPresence implements RoomPresence {
-  private readonly redis: Redis;
+  private readonly redis: RedisClient;
   private readonly keyPrefix: string;
   private readonly instance = randomUUID();
   /** This instance's entries: Redis key -> members. */
@@ -59,7 +64,7 @@ export class RedisRoomPresence implements RoomPresence {
     private readonly timing: PresenceTiming = { ttlMs: PRESENCE_TTL_MS, heartbeatMs: PRESENCE_HEARTBEAT_MS },
   ) {
     this.keyPrefix = `${config.prefix}room-presence:`;
-    this.redis = new Redis(config.url, { connectionName: 'herald-presence', maxRetriesPerRequest: 1 });
+    this.redis = createRedisClient(config, { connectionName: 'herald-presence', maxRetriesPerRequest: 1 });
     this.redis.on('error', (error: Error) => this.logger.debug(`redis presence connection: ${error.message}`));
     this.heartbeat = setInterval(() => {
       this.renew().catch((error: Error) => this.logger.warn(`renewing room presence failed: ${error.message}`));
@@ -105,9 +110,10 @@ export class RedisRoomPresence implements RoomPresence {
   async close(): Promise<void> {
     clearInterval(this.heartbeat);
     if (this.redis.status === 'ready') {
-      const pipeline = this.redis.pipeline();
-      for (const [key, members] of this.local) pipeline.zrem(key, ...members);
-      await pipeline.exec().catch((error: Error) => this.logger.warn(`clearing room presence failed: ${error.message}`));
+      // One command per room: on a cluster, one pipeline may not span slots.
+      await Promise.all([...this.local].map(([key, members]) => this.redis.zrem(key, ...members))).catch((error: Error) =>
+        this.logger.warn(`clearing room presence failed: ${error.message}`),
+      );
       await this.redis.quit();
     } else {
       this.redis.disconnect();
@@ -130,7 +136,7 @@ export class RedisRoomPresence implements RoomPresence {
    * no other instance can prune (and report) the same expired entries.
    * @returns also the results of `change`'s own commands, in order.
    */
-  private async write(key: string, change: (pipeline: ReturnType<Redis['multi']>) => unknown, now = Date.now()): Promise<RoomEntries & { changed: unknown[] }> {
+  private async write(key: string, change: (pipeline: ChainableCommander) => unknown, now = Date.now()): Promise<RoomEntries & { changed: unknown[] }> {
     const multi = this.redis.multi();
     // `length` counts the queued MULTI too.
     const queued = multi.length;
@@ -172,7 +178,7 @@ export class RedisRoomPresence implements RoomPresence {
       },
       now,
     );
-    const room = key.slice(this.keyPrefix.length);
+    const room = key.slice(this.keyPrefix.length + 1, -1);
     this.reportExpired(room, live, expired);
     // ZADD answers 1 for an entry that was not there: another instance pruned it as expired, and reported its user left.
     const before = new Set((changed[0] as string[]).map(userOf));
@@ -181,7 +187,7 @@ export class RedisRoomPresence implements RoomPresence {
   }
 
   private key(room: string): string {
-    return this.keyPrefix + room;
+    return `${this.keyPrefix}{${room}}`;
   }
 
   private member(connectionId: string, user: string): string {

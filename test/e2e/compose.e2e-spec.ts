@@ -53,7 +53,7 @@ describe('compose.yaml', () => {
       const config = loadConfig({ ...imageEnv, ...replicaEnv(name, { JWT_SECRET: 'x'.repeat(32) }) });
       expect(config.nodeEnv).toBe('production');
       expect(config.database.kind === 'mysql' && new URL(config.database.url).hostname).toBe('mysql');
-      expect(config.redis && new URL(config.redis.url).hostname).toBe('redis');
+      expect(config.redis?.url && new URL(config.redis.url).hostname).toBe('redis');
     }
     const mysql = services.mysql.environment ?? {};
     const url = new URL(replicaEnv('herald-1', { JWT_SECRET: 'x'.repeat(32) }).DATABASE_URL);

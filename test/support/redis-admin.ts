@@ -20,6 +20,17 @@ export class RedisAdmin {
     return Number(await this.redis.call('CLIENT', 'KILL', 'TYPE', 'pubsub'));
   }
 
+  /** Drops only the subscriber connections named `name` (`CLIENT SETNAME`, ioredis' `connectionName`); resolves with how many. */
+  async dropSubscribersNamed(name: string): Promise<number> {
+    const ids = String(await this.redis.call('CLIENT', 'LIST', 'TYPE', 'pubsub'))
+      .split('\n')
+      .filter((line) => line.split(' ').includes(`name=${name}`))
+      .map((line) => /\bid=(\d+)/.exec(line)?.[1])
+      .filter((id): id is string => id !== undefined);
+    for (const id of ids) await this.redis.call('CLIENT', 'KILL', 'ID', id);
+    return ids.length;
+  }
+
   /** How many subscriber connections are open right now. */
   async subscriberCount(): Promise<number> {
     return String(await this.redis.call('CLIENT', 'LIST', 'TYPE', 'pubsub'))

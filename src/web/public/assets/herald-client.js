@@ -14,6 +14,8 @@
  *   of a dev-token session), `error`, and any event a newer server adds.
  */
 
+import { reconnectDelay } from './reconnect-delay.js';
+
 const TOKEN_KEY = 'herald.accessToken';
 /** `{sub, roles}` when the tab's token came from `POST /auth/dev-token` and can be minted again. */
 const RENEWAL_KEY = 'herald.devTokenRenewal';
@@ -21,9 +23,6 @@ const RENEWAL_KEY = 'herald.devTokenRenewal';
 const DEV_TOKEN_TTL_MAX_S = 86_400;
 const DEV_TOKEN_TTL_DEFAULT_S = 3_600;
 
-/** Reconnect delays: exponential from 500 ms, capped at 10 s, with jitter. */
-const BACKOFF_BASE_MS = 500;
-const BACKOFF_CAP_MS = 10_000;
 /** A connection that lived this long resets the backoff. */
 const STABLE_AFTER_MS = 10_000;
 /** How many notification ids to remember for dropping duplicates. */
@@ -354,9 +353,10 @@ export class HeraldClient {
     this.setState('reconnecting');
     // A refused upgrade looks like any failed connection (1006); ask REST whether the token is the reason.
     if (!wasOpen && this.attempt >= 1) this.checkToken();
-    const ceiling = Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** this.attempt);
+    // Exponential from 500 ms, capped at 10 s, with jitter (reconnect-delay.js).
+    const delay = reconnectDelay(this.attempt);
     this.attempt += 1;
-    this.timer = setTimeout(() => this.open(), ceiling / 2 + Math.random() * (ceiling / 2));
+    this.timer = setTimeout(() => this.open(), delay);
   }
 
   retryNow() {
