@@ -14,6 +14,7 @@ import { summarizeProfile } from './profile-summary';
 import { PrivateRedisCluster, startPrivateRedisCluster } from '../test/support/private-redis-cluster';
 import { batch } from './workloads/batch';
 import { connections } from './workloads/connections';
+import { counts } from './workloads/counts';
 import { fanout } from './workloads/fanout';
 import { reconnectStorm } from './workloads/reconnect-storm';
 import { restPath } from './workloads/rest-path';
@@ -32,17 +33,19 @@ import { twoInstances } from './workloads/two-instances';
  * docs/performance.md (full runs; quick runs only with --docs).
  *
  * Env: BENCH_MYSQL_URL (mysql://root@127.0.0.1:3306), BENCH_REDIS_URL
- * (redis://127.0.0.1:6379), BENCH_DATABASE (herald_bench): that database is dropped and
- * re-created at the start of every run. Setups on a Redis Cluster get a
+ * (redis://127.0.0.1:6379), BENCH_DATABASE (`herald_bench`): that database is
+ * dropped and re-created at the start of every run, so runs sharing a MySQL
+ * server at the same time need one each. Setups on a Redis Cluster get a
  * private 3-master, 3-replica one (redis-server on ports 27000-28999),
  * stopped at the end of the run.
  */
-const WORKLOADS: Workload[] = [fanout, targeted, rollbackStall, batch, connections, slowConsumer, twoInstances, reconnectStorm, restPath];
+const WORKLOADS: Workload[] = [fanout, targeted, rollbackStall, batch, connections, slowConsumer, twoInstances, reconnectStorm, counts, restPath];
 /** Run only when named: `rest-path` compares two Herald builds (see its doc), not Herald with the baseline. */
 const ON_REQUEST = new Set(['rest-path']);
 const REPO = join(__dirname, '..', '..');
 const RESULTS = join(REPO, 'bench', 'results');
 const DATABASE = process.env.BENCH_DATABASE ?? 'herald_bench';
+if (!/^[A-Za-z0-9_]{1,64}$/.test(DATABASE)) throw new Error(`BENCH_DATABASE must match ^[A-Za-z0-9_]{1,64}$: ${DATABASE}`);
 
 interface Options {
   workloads: Workload[];

@@ -19,6 +19,8 @@ import { HeraldWsAdapter } from './realtime/herald-ws.adapter';
 import { ShutdownState } from './realtime/shutdown-state';
 import { UpgradeAuthenticator } from './realtime/upgrade-authenticator';
 import { UpgradeLimits } from './realtime/upgrade-limits';
+import { servePreferencesPage } from './web/preferences-page.hook';
+import { WebAssets } from './web/web-assets';
 
 /** Longest path parameter Fastify routes (its default, 100, would turn a long id into 404 instead of its 400). */
 const MAX_PARAM_LENGTH = 8 * 1024;
@@ -74,6 +76,7 @@ export function configureApp(app: INestApplication): void {
   requestLogs.set(fastify, requests);
   fastify.addHook('onResponse', app.get(PrometheusHeraldMetrics).httpHook);
   fastify.addHook('preHandler', requests.bindLogger);
+  servePreferencesPage(fastify, app.get(WebAssets));
   // A payload is a field of the body: the body may nest one level more than it.
   registerBodyParsers(fastify, config.bodyLimitBytes, MAX_PAYLOAD_DEPTH + 1);
   app.useGlobalPipes(

@@ -40,12 +40,42 @@ export function roomMessageLine(value: unknown): string {
   return line(`${str(m.room)} <${str(m.sender)}> ${str(m.text)}`, m.createdAt);
 }
 
-/** `notification #42 invoice.paid from billing {"invoice":"INV-7"}`, stamped with its `createdAt`. */
+/**
+ * `notification #42 invoice.paid from billing {"invoice":"INV-7"}`, stamped
+ * with its `createdAt`; the inbox fields follow when present:
+ * `[critical] [billing] "Title" body <url> [Retry -> /retry] [Ack] (replaces #41) (expires 12:00:00)`.
+ */
 export function notificationLine(value: unknown): string {
   const n = asData(value);
   const actor = typeof n.actor === 'string' ? ` from ${n.actor}` : '';
   const payload = Object.keys(asData(n.payload)).length > 0 ? ` ${JSON.stringify(n.payload)}` : '';
-  return line(`notification #${str(n.id)} ${str(n.type)}${actor}${payload}`, n.createdAt);
+  const parts: string[] = [];
+  if (typeof n.severity === 'string' && n.severity !== 'normal') parts.push(`[${n.severity}]`);
+  if (typeof n.category === 'string' && n.category !== 'general') parts.push(`[${n.category}]`);
+  if (typeof n.title === 'string') parts.push(JSON.stringify(n.title));
+  if (typeof n.body === 'string') parts.push(n.body);
+  if (typeof n.url === 'string') parts.push(`<${n.url}>`);
+  for (const action of Array.isArray(n.actions) ? n.actions.map(asData) : []) {
+    parts.push(`[${str(action.label)}${typeof action.url === 'string' ? ` -> ${action.url}` : ''}]`);
+  }
+  if (typeof n.replaces === 'string') parts.push(`(replaces #${n.replaces})`);
+  if (typeof n.expiresAt === 'string') parts.push(`(expires ${stamp(n.expiresAt).slice(1, -1)})`);
+  const inbox = parts.length > 0 ? ` ${parts.join(' ')}` : '';
+  return line(`notification #${str(n.id)} ${str(n.type)}${actor}${inbox}${payload}`, n.createdAt);
+}
+
+const idList = (ids: unknown): string => (Array.isArray(ids) ? ids : []).map((id) => `#${str(id)}`).join(', ');
+
+/** `#1, #2: read, seen` or `all notifications: archived`, with `un` for a flag turned off. */
+function stateLine(d: Data): string {
+  const flags = (['read', 'seen', 'archived'] as const).filter((flag) => typeof d[flag] === 'boolean').map((flag) => (d[flag] ? flag : `un${flag}`));
+  return line(`${d.all === true ? 'all notifications' : idList(d.ids)}: ${flags.join(', ')}`);
+}
+
+/** `counts: 3 unread, 2 unseen (billing 1/1, comments 2/1)`: per category unread/unseen. */
+function countsLine(d: Data): string {
+  const categories = Object.entries(asData(d.byCategory)).map(([category, c]) => `${category} ${str(asData(c).unread)}/${str(asData(c).unseen)}`);
+  return line(`counts: ${str(d.unread)} unread, ${str(d.unseen)} unseen${categories.length > 0 ? ` (${categories.sort().join(', ')})` : ''}`);
 }
 
 /** The summary after a `room.joined` (its history is printed line by line before it). */
@@ -67,6 +97,12 @@ export function eventLine(event: string, value: unknown): string {
       return d.all === true
         ? line('all notifications marked read (on another device)')
         : line(`marked read (on another device): ${(Array.isArray(d.ids) ? d.ids : []).map((id) => `#${str(id)}`).join(', ')}`);
+    case ServerEvent.NotificationState:
+      return stateLine(d);
+    case ServerEvent.NotificationDeleted:
+      return line(`removed: ${idList(d.ids)}`);
+    case ServerEvent.Counts:
+      return countsLine(d);
     case ServerEvent.RoomMessage:
       return roomMessageLine(value);
     case ServerEvent.RoomJoined:

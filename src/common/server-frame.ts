@@ -21,7 +21,65 @@ export interface NotificationView {
   createdAt: string;
   /** ISO-8601 UTC, or null while unread. */
   readAt: string | null;
+  /** Headline, plain text (1-200), or null. */
+  title: string | null;
+  /** Plain text (1-2,000), or null. */
+  body: string | null;
+  /** Where a click goes: an `http:`/`https:` URL or a path starting with `/`, or null. */
+  url: string | null;
+  /** `^[a-z0-9_.-]{1,64}$`, default `general`. */
+  category: string;
+  severity: 'low' | 'normal' | 'high' | 'critical';
+  /** Up to two buttons. */
+  actions: NotificationAction[];
+  /** ISO-8601 UTC; after it the notification leaves feeds, counts and sockets. Null: never. */
+  expiresAt: string | null;
+  /** A newer notification with the same key for the same recipient replaces this one. */
+  collapseKey: string | null;
+  /** ISO-8601 UTC, or null while unseen. Marking read also marks seen. */
+  seenAt: string | null;
+  /** ISO-8601 UTC, or null unless archived. */
+  archivedAt: string | null;
+  /** The id of the older notification (same `collapseKey`) this one replaced; absent when it replaced none. */
+  replaces?: string;
 }
+
+/** The inbox fields of a notification its sender gave none of, and nobody marked: for building views and test fixtures. */
+export const PLAIN_INBOX_FIELDS: Readonly<Omit<NotificationView, 'id' | 'type' | 'actor' | 'payload' | 'createdAt' | 'readAt' | 'replaces'>> = {
+  title: null,
+  body: null,
+  url: null,
+  category: 'general',
+  severity: 'normal',
+  actions: [],
+  expiresAt: null,
+  collapseKey: null,
+  seenAt: null,
+  archivedAt: null,
+};
+
+/** A button on a notification. */
+export interface NotificationAction {
+  /** `^[a-z0-9_.-]{1,64}$`, unique within the notification. */
+  id: string;
+  /** Plain text, 1-40 characters. */
+  label: string;
+  /** As `NotificationView.url`; absent for a button the client handles itself. */
+  url?: string;
+}
+
+/** Per-user unread and unseen numbers, as `GET /notifications/counts` returns and the `counts` frame carries. */
+export interface NotificationCounts {
+  /** Unread, not archived, not expired; muted categories left out (their `critical` ones still count). */
+  unread: number;
+  /** Unseen, likewise. */
+  unseen: number;
+  /** Every category with something unread, muted ones included. */
+  byCategory: Record<string, { unread: number; unseen: number }>;
+}
+
+/** Which notifications a `notification.state` frame is about: listed ids, or the whole feed. */
+export type NotificationSelection = { ids: string[] } | { all: true };
 
 /** A room message as REST and WebSocket clients see it. */
 export interface RoomMessageView {
@@ -44,6 +102,12 @@ export interface ServerEventMap {
   notification: NotificationView;
   /** Read state changed on another device. */
   'notification.read': { ids: string[] } | { all: true };
+  /** Read, seen or archived state changed (on any device); only the changed flags are present. */
+  'notification.state': NotificationSelection & { read?: boolean; seen?: boolean; archived?: boolean };
+  /** Notifications left the feed for good: deleted, withdrawn, expired or replaced-and-withdrawn. */
+  'notification.deleted': { ids: string[] };
+  /** The user's counts after a change, read from the database; at most one per 250 ms per socket. */
+  counts: NotificationCounts;
   /** A RoomMessage, as in `GET /rooms/:room/messages`, to the room's members. */
   'room.message': RoomMessageView;
   /** The reply to `room.join`: history oldest first, members sorted. */
@@ -77,6 +141,9 @@ export const ServerEvent = {
   Ready: 'ready',
   Notification: 'notification',
   NotificationRead: 'notification.read',
+  NotificationState: 'notification.state',
+  NotificationDeleted: 'notification.deleted',
+  Counts: 'counts',
   RoomMessage: 'room.message',
   RoomJoined: 'room.joined',
   RoomPresence: 'room.presence',
@@ -118,4 +185,66 @@ export function notificationIdOf(frame: Buffer): string | null {
   lastFrame = frame;
   lastId = id;
   return id;
+}
+
+/**
+ * An internal frame published to a user's group when something changed
+ * the user's counts without a frame of its own (a preference, a muted
+ * notification stored). Sockets never send it on: they refresh their
+ * `counts` from the database instead (realtime/live-counts.ts).
+ */
+export const COUNTS_CHANGED_FRAME = '{"event":"counts.changed"}';
+const COUNTS_CHANGED = Buffer.from(COUNTS_CHANGED_FRAME);
+/** Internal, like `COUNTS_CHANGED_FRAME`: the user changed a preference; sockets reload their muted categories, then their counts. */
+export const PREFERENCES_CHANGED_FRAME = '{"event":"preferences.changed"}';
+const PREFERENCES_CHANGED = Buffer.from(PREFERENCES_CHANGED_FRAME);
+/** Every event whose name starts so (`notification`, `notification.read`, `.state`, `.deleted`) changes the user's counts. */
+const NOTIFICATION_EVENT_PREFIX = Buffer.from('{"event":"notification');
+
+/**
+ * What a group frame means for the socket's `counts`: `internal` (refresh,
+ * do not send on), `preferences` (reload the muted categories, refresh, do
+ * not send on), `changed` (send, then refresh), or null.
+ */
+export function countsEffectOf(frame: Buffer): 'internal' | 'preferences' | 'changed' | null {
+  if (frame.length === COUNTS_CHANGED.length && frame.equals(COUNTS_CHANGED)) return 'internal';
+  if (frame.length === PREFERENCES_CHANGED.length && frame.equals(PREFERENCES_CHANGED)) return 'preferences';
+  const prefix = NOTIFICATION_EVENT_PREFIX.length;
+  return frame.length > prefix && frame.compare(NOTIFICATION_EVENT_PREFIX, 0, prefix, 0, prefix) === 0 ? 'changed' : null;
+}
+
+let lastMuteFrame: Buffer | null = null;
+let lastMuteKey: { category: string; critical: boolean } | null = null;
+
+/**
+ * Whether a `notification` frame is in one of `muted` and not `critical`:
+ * a broadcast is one row for everyone, so a user's mutes are applied to it
+ * on their sockets. Parsed once per shared frame buffer (fan-out hands the
+ * same Buffer to every socket); only sockets with mutes ask.
+ */
+export function mutedOut(frame: Buffer, muted: ReadonlySet<string>): boolean {
+  if (frame !== lastMuteFrame) {
+    const data = (JSON.parse(frame.toString('utf8')) as { data?: Partial<NotificationView> }).data ?? {};
+    lastMuteKey = { category: data.category ?? 'general', critical: data.severity === 'critical' };
+    lastMuteFrame = frame;
+  }
+  return !lastMuteKey!.critical && muted.has(lastMuteKey!.category);
+}
+
+/** The end of a silent notification frame (`silentNotificationFrame`). */
+const SILENT_SUFFIX = Buffer.from('","silent":true}}');
+
+/**
+ * A `notification` frame that holds only the id of a notification stored
+ * but not to be pushed (its recipient muted its category): it keeps the
+ * socket's delivery stream gapless (docs/delivery.md) and refreshes its
+ * counts, and the socket never sends it on (`isSilentNotification`).
+ */
+export function silentNotificationFrame(id: string): string {
+  return `{"event":"notification","data":{"id":"${id}","silent":true}}`;
+}
+
+/** Whether a `notification` frame is a silent one. */
+export function isSilentNotification(frame: Buffer): boolean {
+  return frame.length > SILENT_SUFFIX.length && frame.compare(SILENT_SUFFIX, 0, SILENT_SUFFIX.length, frame.length - SILENT_SUFFIX.length) === 0;
 }

@@ -168,6 +168,12 @@ export class Environment {
   @IsOptional()
   @IsInt()
   @Min(1)
+  @Max(36_500)
+  RETENTION_DAYS?: number;
+
+  @IsOptional()
+  @IsInt()
+  @Min(1)
   @Max(1_000)
   REPLAY_CONCURRENCY?: number;
 }
@@ -187,5 +193,6 @@ export const INTEGER_VARIABLES: ReadonlySet<keyof Environment> = new Set([
   'MAX_SOCKETS_PER_USER',
   'WS_UPGRADES_PER_MINUTE',
   'ROOM_PRESENCE_TTL_MS',
+  'RETENTION_DAYS',
   'REPLAY_CONCURRENCY',
 ]);

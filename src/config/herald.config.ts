@@ -16,6 +16,7 @@ export interface HeraldConfig {
   readonly auth: AuthConfig;
   readonly realtime: RealtimeConfig;
   readonly rooms: RoomsConfig;
+  readonly inbox: InboxConfig;
   /** Largest accepted REST body in bytes (`BODY_LIMIT_BYTES`); larger bodies get 413. */
   readonly bodyLimitBytes: number;
   /** REST requests per caller per minute on one instance (`RATE_LIMIT_PER_MINUTE`); more get 429. */
@@ -148,6 +149,15 @@ export interface RealtimeConfig {
    * database at most this many concurrent reads per instance.
    */
   readonly replayConcurrency: number;
+}
+
+export interface InboxConfig {
+  /**
+   * `RETENTION_DAYS` (1-36,500, default 90): notifications older than this
+   * are purged, in small batches, by whichever instance holds the purge
+   * lease (expired ones are purged as soon as they expire).
+   */
+  readonly retentionDays: number;
 }
 
 export interface RoomsConfig {

@@ -145,6 +145,7 @@ describe('loadConfig', () => {
     ['WS_UPGRADES_PER_MINUTE', '0'],
     ['WS_UPGRADES_PER_MINUTE', '1.5'],
     ['ROOM_PRESENCE_TTL_MS', '1000'],
+    ['RETENTION_DAYS', '0'],
   ])('throws a ConfigError naming %s when it is %j', (key, value) => {
     expect(configErrorFor({ [key]: value }).message).toContain(key);
   });
@@ -315,6 +316,7 @@ describe('.env.example', () => {
       'MAX_SOCKETS_PER_USER',
       'WS_UPGRADES_PER_MINUTE',
       'ROOM_PRESENCE_TTL_MS',
+      'RETENTION_DAYS',
       'REPLAY_CONCURRENCY',
       'JWT_ROLES_CLAIM',
       'JWT_CLOCK_TOLERANCE_S',

@@ -24,6 +24,7 @@ export const DEFAULTS = {
   MAX_SOCKETS_PER_USER: 20,
   WS_UPGRADES_PER_MINUTE: 600,
   ROOM_PRESENCE_TTL_MS: 30_000,
+  RETENTION_DAYS: 90,
   REPLAY_CONCURRENCY: 16,
   ...AUTH_DEFAULTS,
 } as const;
@@ -88,6 +89,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HeraldConfig {
       replayConcurrency: vars.REPLAY_CONCURRENCY ?? DEFAULTS.REPLAY_CONCURRENCY,
     },
     rooms: { presenceTtlMs: vars.ROOM_PRESENCE_TTL_MS ?? DEFAULTS.ROOM_PRESENCE_TTL_MS },
+    inbox: { retentionDays: vars.RETENTION_DAYS ?? DEFAULTS.RETENTION_DAYS },
     bodyLimitBytes: vars.BODY_LIMIT_BYTES ?? DEFAULTS.BODY_LIMIT_BYTES,
     rateLimitPerMinute: vars.RATE_LIMIT_PER_MINUTE ?? DEFAULTS.RATE_LIMIT_PER_MINUTE,
     logLevel: (vars.LOG_LEVEL ?? DEFAULTS.LOG_LEVEL) as LogLevel,
@@ -129,6 +131,7 @@ export function environmentKeys(): string[] {
     'MAX_SOCKETS_PER_USER',
     'WS_UPGRADES_PER_MINUTE',
     'ROOM_PRESENCE_TTL_MS',
+    'RETENTION_DAYS',
     'REPLAY_CONCURRENCY',
   ];
 }

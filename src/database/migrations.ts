@@ -3,6 +3,7 @@ import { CaseSensitiveUserIds1763690400000 } from '../../migrations/176369040000
 import { CreateRoomMessages1763697600000 } from '../../migrations/1763697600000-create-room-messages';
 import { CreateNotificationOutbox1763704800000 } from '../../migrations/1763704800000-create-notification-outbox';
 import { RelayFromNotifications1763791200000 } from '../../migrations/1763791200000-relay-from-notifications';
+import { Inbox1764500000000 } from '../../migrations/1764500000000-inbox';
 import { DeliveryStreams1764510000000 } from '../../migrations/1764510000000-delivery-streams';
 
 /**
@@ -15,5 +16,6 @@ export const MIGRATIONS = [
   CreateRoomMessages1763697600000,
   CreateNotificationOutbox1763704800000,
   RelayFromNotifications1763791200000,
+  Inbox1764500000000,
   DeliveryStreams1764510000000,
 ];

@@ -15,3 +15,16 @@ export function bigIntegerType(queryRunner: QueryRunner): string {
 export function timestampColumn(queryRunner: QueryRunner, name: string, isNullable: boolean): TableColumnOptions {
   return sqlDialect(queryRunner.connection.options.type).timestampColumn(name, isNullable);
 }
+
+/**
+ * The collation that compares text exactly (case, accents and trailing
+ * spaces) on MySQL: MariaDB's `utf8mb4_nopad_bin`, MySQL 8's
+ * `utf8mb4_0900_bin`, else `utf8mb4_bin`. SQLite compares text exactly already.
+ */
+export async function exactTextCollation(queryRunner: QueryRunner): Promise<string> {
+  for (const name of ['utf8mb4_nopad_bin', 'utf8mb4_0900_bin']) {
+    const rows = (await queryRunner.query('SHOW COLLATION WHERE Collation = ?', [name])) as unknown[];
+    if (rows.length > 0) return name;
+  }
+  return 'utf8mb4_bin';
+}

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { encodeFrame, notificationIdOf, ServerEvent } from '../common/server-frame';
+import { encodeFrame, notificationIdOf, PLAIN_INBOX_FIELDS, ServerEvent } from '../common/server-frame';
 import { MAX_RECORD_ID } from '../common/record-id';
 import { NotificationFrames } from './notification-frames';
 import { Notification } from './notification.entity';
@@ -41,6 +41,7 @@ describe('NotificationFrames and notificationIdOf', () => {
             payload: JSON.parse(value.payload) as Record<string, unknown>,
             createdAt: value.createdAt.toISOString(),
             readAt: value.readAt?.toISOString() ?? null,
+            ...PLAIN_INBOX_FIELDS,
           });
           expect(frames.encode(notification)).toBe(expected);
         }

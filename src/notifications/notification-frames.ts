@@ -18,7 +18,22 @@ export class NotificationFrames {
   private suffix = '';
 
   encode(row: Notification): string {
-    const key = JSON.stringify([row.type, row.actor, row.createdAt.getTime(), row.readAt?.getTime() ?? null, row.payload]);
+    const key = JSON.stringify([
+      row.type,
+      row.actor,
+      row.createdAt.getTime(),
+      row.readAt?.getTime() ?? null,
+      row.payload,
+      row.title,
+      row.body,
+      row.url,
+      row.category,
+      row.severity,
+      row.actions,
+      row.expiresAt?.getTime() ?? null,
+      row.collapseKey,
+      row.replacesId,
+    ]);
     if (key !== this.key) {
       const template = encodeFrame(ServerEvent.Notification, { ...toNotificationView(row), id: ID_MARK });
       const at = template.indexOf(ESCAPED_ID_MARK);

@@ -1,8 +1,7 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { NotificationView } from '../common/server-frame';
-import { SQL_DIALECT, SqlDialect } from '../database/sql-dialect';
 import { TransactionRunner } from '../database/transaction-runner';
 import { DeliveryStreamStore } from './delivery-stream.store';
 import { Notification } from './notification.entity';
@@ -23,6 +22,8 @@ export interface ReplayCursor {
 export interface ReplayItem {
   view: NotificationView;
   position: StreamPosition;
+  /** Muted or expired: the socket takes its place in the stream but does not send it. */
+  silent: boolean;
 }
 
 /** What a replay sends: oldest first. */
@@ -48,7 +49,6 @@ export class NotificationReplay {
     private readonly transactions: TransactionRunner,
     private readonly store: NotificationStore,
     private readonly streams: DeliveryStreamStore,
-    @Inject(SQL_DIALECT) private readonly dialect: SqlDialect,
   ) {}
 
   /**
@@ -75,15 +75,9 @@ export class NotificationReplay {
     });
   }
 
-  /**
-   * The newest committed numbers of the user's stream and of the broadcast
-   * stream. On SQLite through the transaction queue: its one connection
-   * would otherwise read a transaction still in progress, whose numbers a
-   * rollback gives back.
-   */
+  /** The newest numbers of the user's stream and of the broadcast stream. */
   positions(userId: string): Promise<{ targeted: number; broadcast: number }> {
-    if (this.dialect.concurrentTransactions) return this.streams.positions(this.dataSource.manager, userId);
-    return this.transactions.run((manager) => this.streams.positions(manager, userId));
+    return this.streams.positions(this.dataSource.manager, userId);
   }
 
   /** The newest notification id stored: where sockets that never got one catch up from. */
@@ -94,5 +88,9 @@ export class NotificationReplay {
 }
 
 function item(row: Notification, readAt: Date | null): ReplayItem {
-  return { view: toNotificationView(row, readAt), position: { kind: row.recipient === null ? 'b' : 't', seq: row.seq ?? 0, after: 0 } };
+  return {
+    view: toNotificationView(row, readAt),
+    position: { kind: row.recipient === null ? 'b' : 't', seq: row.seq ?? 0, after: 0 },
+    silent: row.muted || (row.expiresAt !== null && row.expiresAt.getTime() <= Date.now()),
+  };
 }

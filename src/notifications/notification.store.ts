@@ -5,18 +5,23 @@ import { ColumnMetadata } from 'typeorm/metadata/ColumnMetadata';
 import { compareIds } from '../common/record-id';
 import { SQL_DIALECT, SqlDialect } from '../database/sql-dialect';
 import { BroadcastRead } from './broadcast-read.entity';
+import { InboxContent } from './inbox-content';
 import { Notification } from './notification.entity';
 
 /** Rows per multi-row INSERT; keeps statements well under max_allowed_packet. */
 export const INSERT_CHUNK = 1_000;
 
 /** What every stored notification carries besides its recipient. */
-export interface NotificationContent {
+export interface NotificationContent extends InboxContent {
   type: string;
   actor: string | null;
   /** The payload already serialized as JSON text. */
   payload: string;
   createdAt: Date;
+  /** Recipients who muted the category (stored, not pushed); see `InboxWrites`. */
+  mutedFor?: ReadonlySet<string>;
+  /** The older notification each recipient's (a broadcast's: key `''`) replaces under the collapse key. */
+  replaces?: ReadonlyMap<string, string>;
 }
 
 /** One row of a user's feed with that user's read state. */
@@ -33,12 +38,14 @@ export interface FeedRow {
 @Injectable()
 export class NotificationStore {
   private readonly createdAtColumn: ColumnMetadata;
+  private readonly expiresAtColumn: ColumnMetadata;
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     @Inject(SQL_DIALECT) private readonly dialect: SqlDialect,
   ) {
     this.createdAtColumn = dataSource.getMetadata(Notification).findColumnWithPropertyName('createdAt')!;
+    this.expiresAtColumn = dataSource.getMetadata(Notification).findColumnWithPropertyName('expiresAt')!;
   }
 
   /**
@@ -73,10 +80,34 @@ export class NotificationStore {
   ): Promise<bigint> {
     // eslint-disable-next-line @typescript-eslint/no-unsafe-assignment -- TypeORM's driver conversion returns any; it is the driver's own value for this column
     const createdAt = this.dataSource.driver.preparePersistentValue(content.createdAt, this.createdAtColumn);
+    // eslint-disable-next-line @typescript-eslint/no-unsafe-assignment -- as above
+    const expiresAt = content.expiresAt && this.dataSource.driver.preparePersistentValue(content.expiresAt, this.expiresAtColumn);
+    const { title, body, url, category, severity, actions, collapseKey } = content;
     const parameters: unknown[] = [];
-    recipients.forEach((recipient, i) => parameters.push(recipient, content.type, content.actor, content.payload, createdAt, seqs[i]));
+    recipients.forEach((recipient, i) => {
+      const replaces = content.replaces?.get(recipient ?? '') ?? null;
+      const muted = recipient !== null && content.mutedFor?.has(recipient) ? 1 : 0;
+      parameters.push(
+        recipient,
+        content.type,
+        content.actor,
+        content.payload,
+        createdAt,
+        seqs[i],
+        title,
+        body,
+        url,
+        category,
+        severity,
+        actions,
+        expiresAt,
+        collapseKey,
+        replaces,
+        muted,
+      );
+    });
     const result: unknown = await manager.query(
-      `INSERT INTO notifications (recipient, type, actor, payload, created_at, read_at, seq) VALUES ${Array(recipients.length).fill('(?, ?, ?, ?, ?, NULL, ?)').join(', ')}`,
+      `INSERT INTO notifications (recipient, type, actor, payload, created_at, read_at, seq, title, body, url, category, severity, actions, expires_at, collapse_key, replaces_id, muted) VALUES ${Array(recipients.length).fill('(?, ?, ?, ?, ?, NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}`,
       parameters,
     );
     return this.dialect.firstInsertId(result, recipients.length);

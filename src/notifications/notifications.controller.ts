@@ -10,6 +10,7 @@ import { BroadcastNotificationDto, CreateNotificationDto, FeedQueryDto, IDEMPOTE
 import { exactPayloadOf } from './exact-payload';
 import { FeedPageDto, NotificationIdDto, NotificationIdsDto, UnreadCountDto } from './notification-responses.dto';
 import { FeedPage } from './notification.view';
+import { InboxService } from './inbox.service';
 import { NotificationsService } from './notifications.service';
 
 /**
@@ -21,7 +22,10 @@ import { NotificationsService } from './notifications.service';
 @ApiErrorResponses(401, 429, 503)
 @Controller('notifications')
 export class NotificationsController {
-  constructor(private readonly notifications: NotificationsService) {}
+  constructor(
+    private readonly notifications: NotificationsService,
+    private readonly inbox: InboxService,
+  ) {}
 
   /**
    * 201 `{ids}`, one per recipient in order. Roles `service` or `admin`.
@@ -68,13 +72,24 @@ export class NotificationsController {
     return { id: await this.notifications.broadcast({ ...body, payload: exactPayloadOf(request) }) };
   }
 
-  /** 200 `{items, nextCursor}`: the caller's feed, newest first. */
+  /** 200 `{items, nextCursor}`: the caller's feed, newest first, filtered (archived ones left out unless `archived=true`). */
   @Get()
-  @ApiOperation({ summary: "The caller's feed, newest first" })
+  @ApiOperation({
+    summary: "The caller's feed, newest first",
+    description: 'Archived ones are left out unless `archived=true` (then only they are listed); expired ones never appear.',
+  })
   @ApiOkResponse({ type: FeedPageDto })
   @ApiErrorResponses(400)
   feed(@CurrentPrincipal() caller: Principal, @Query() query: FeedQueryDto): Promise<FeedPage> {
-    return this.notifications.feed(caller.sub, query.limit ?? 20, query.before ?? null, query.unread ?? false);
+    return this.inbox.feed(caller.sub, {
+      limit: query.limit ?? 20,
+      before: query.before ?? null,
+      unread: query.unread ?? false,
+      unseen: query.unseen ?? false,
+      archived: query.archived ?? false,
+      category: query.category,
+      severity: query.severity,
+    });
   }
 
   /** 200 `{count}`: exact number of unread notifications in the caller's feed. */

@@ -1,8 +1,24 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { ArrayMaxSize, ArrayMinSize, ArrayUnique, IsArray, IsBoolean, IsObject, IsOptional, ValidateBy, ValidationOptions } from 'class-validator';
+import {
+  ArrayMaxSize,
+  ArrayMinSize,
+  ArrayUnique,
+  IsArray,
+  IsBoolean,
+  IsIn,
+  IsObject,
+  IsOptional,
+  IsString,
+  Matches,
+  ValidateBy,
+  ValidationOptions,
+} from 'class-validator';
 import { PageQueryDto } from '../common/page-query.dto';
 import { IsUserId } from '../common/user-id';
+import { CATEGORY_PATTERN } from '../common/category';
+import { InboxContentDto, SEVERITIES } from './inbox-content.dto';
+import { NotificationSeverity } from './notification.entity';
 
 /** Largest payload, in bytes of its JSON text. */
 export const MAX_PAYLOAD_BYTES = 16 * 1024;
@@ -29,7 +45,7 @@ function JsonSizeAtMost(bytes: number, options?: ValidationOptions): PropertyDec
 }
 
 /** Fields shared by targeted and broadcast notifications. */
-export class NotificationContentDto {
+export class NotificationContentDto extends InboxContentDto {
   /** Application-defined kind, e.g. `comment.created`; 1-128 characters, held to the user id rule (`isUserId`). */
   @ApiProperty({ minLength: 1, maxLength: 128, example: 'comment.created' })
   @IsUserId()
@@ -69,14 +85,44 @@ export class CreateNotificationDto extends NotificationContentDto {
 /** Body of `POST /notifications/broadcast`. */
 export class BroadcastNotificationDto extends NotificationContentDto {}
 
+/** `?flag=true|false` as a boolean. */
+const queryBoolean = ({ value }: { value: unknown }) => (value === 'true' ? true : value === 'false' ? false : value);
+
 /** Query of `GET /notifications`: a page (`limit` defaults to 20) of the caller's feed. */
 export class FeedQueryDto extends PageQueryDto {
   /** `true` for unread notifications only. */
   @ApiPropertyOptional({ type: Boolean, description: '`true` for unread notifications only' })
   @IsOptional()
-  @Transform(({ value }: { value: unknown }) => (value === 'true' ? true : value === 'false' ? false : value))
+  @Transform(queryBoolean)
   @IsBoolean()
   unread?: boolean;
+
+  /** `true` for unseen notifications only. */
+  @ApiPropertyOptional({ type: Boolean, description: '`true` for unseen notifications only' })
+  @IsOptional()
+  @Transform(queryBoolean)
+  @IsBoolean()
+  unseen?: boolean;
+
+  /** `true`: only archived ones; `false` (the default): archived ones are left out. */
+  @ApiPropertyOptional({ type: Boolean, default: false, description: '`true`: only archived ones; `false` (default): archived ones are left out' })
+  @IsOptional()
+  @Transform(queryBoolean)
+  @IsBoolean()
+  archived?: boolean;
+
+  /** Only this category (muted ones included). */
+  @ApiPropertyOptional({ pattern: CATEGORY_PATTERN.source, description: 'only this category' })
+  @IsOptional()
+  @IsString()
+  @Matches(CATEGORY_PATTERN, { message: 'category must match ^[a-z0-9_.-]{1,64}$' })
+  category?: string;
+
+  /** Only this severity. */
+  @ApiPropertyOptional({ enum: SEVERITIES, description: 'only this severity' })
+  @IsOptional()
+  @IsIn(SEVERITIES)
+  severity?: NotificationSeverity;
 }
 
 /** `Idempotency-Key` header rule: 1-255 visible ASCII characters. */

@@ -7,15 +7,17 @@ import { isUniqueViolation } from '../database/database-errors';
 import { TransactionRunner } from '../database/transaction-runner';
 import { HERALD_METRICS, HeraldMetrics } from '../metrics/herald-metrics';
 import { IdempotencyService } from './idempotency.service';
+import { InboxInput, inboxContent } from './inbox-content';
+import { InboxWrites } from './inbox-writes';
+import { NotificationStateStore } from './notification-state.store';
 import { DeliveryStreamStore } from './delivery-stream.store';
 import { Notification } from './notification.entity';
 import { NotificationContent, NotificationStore } from './notification.store';
-import { FeedPage, toNotificationView } from './notification.view';
 import { NotificationsError } from './notifications.errors';
 import { Publishable, StreamPublisher } from './stream-publisher';
 
-/** What a sender supplies for a notification. */
-export interface NotificationInput {
+/** What a sender supplies for a notification (the inbox fields are optional). */
+export interface NotificationInput extends InboxInput {
   type: string;
   actor?: string | null;
   payload?: Record<string, unknown>;
@@ -55,6 +57,8 @@ export class NotificationsService {
     private readonly streams: DeliveryStreamStore,
     private readonly live: StreamPublisher,
     @Inject(HERALD_METRICS) private readonly metrics: HeraldMetrics,
+    private readonly inbox: InboxWrites,
+    private readonly states: NotificationStateStore,
   ) {}
 
   /**
@@ -99,22 +103,14 @@ export class NotificationsService {
     const content = this.content(input);
     const stored = await this.transactions.run(async (manager) => {
       const seq = await this.streams.allocateBroadcast(manager, Date.now());
-      const id = await this.store.insertBroadcast(manager, content, seq);
-      return { id, publishable: [{ row: rowOf(id, null, content), position: { kind: 'b' as const, seq, after: 0 } }] };
+      // After the stream lock, as every writer takes its locks (DeliveryStreamStore).
+      const prepared = await this.inbox.prepare(manager, null, content);
+      const id = await this.store.insertBroadcast(manager, prepared, seq);
+      return { id, publishable: [{ row: rowOf(id, null, prepared), position: { kind: 'b' as const, seq, after: 0 } }] };
     });
     this.live.publish(stored.publishable);
     this.metrics.notificationsStored('broadcast', 1);
     return stored.id;
-  }
-
-  /** One page of the user's feed, newest first. */
-  async feed(userId: string, limit: number, before: string | null, unreadOnly: boolean): Promise<FeedPage> {
-    const rows = await this.store.feed(userId, limit, before, unreadOnly);
-    const page = rows.slice(0, limit);
-    return {
-      items: page.map(({ row, readAt }) => toNotificationView(row, readAt)),
-      nextCursor: rows.length > limit ? page[page.length - 1].row.id : null,
-    };
   }
 
   unreadCount(userId: string): Promise<number> {
@@ -129,15 +125,27 @@ export class NotificationsService {
   async markRead(userId: string, id: string): Promise<void> {
     const row = await this.store.findVisible(userId, id);
     if (!row) throw NotificationsError.notFound(id);
-    if (await this.transactions.run((manager) => this.store.markRead(manager, userId, row, new Date()))) {
+    const at = new Date();
+    const changed = await this.transactions.run(async (manager) => {
+      // Read implies seen (docs/inbox.md).
+      await this.states.setMark(manager, userId, [id], 'seenAt', at);
+      return this.store.markRead(manager, userId, row, at);
+    });
+    if (changed) {
       this.publish(userGroup(userId), encodeFrame(ServerEvent.NotificationRead, { ids: [id] }));
+      this.publish(userGroup(userId), encodeFrame(ServerEvent.NotificationState, { ids: [id], read: true, seen: true }));
     }
   }
 
   /** Marks everything in the user's feed read and tells the user's sockets. */
   async markAllRead(userId: string): Promise<void> {
-    await this.transactions.run((manager) => this.store.markAllRead(manager, userId, new Date()));
+    const at = new Date();
+    await this.transactions.run(async (manager) => {
+      await this.states.setMark(manager, userId, null, 'seenAt', at);
+      await this.store.markAllRead(manager, userId, at);
+    });
     this.publish(userGroup(userId), encodeFrame(ServerEvent.NotificationRead, { all: true }));
+    this.publish(userGroup(userId), encodeFrame(ServerEvent.NotificationState, { all: true, read: true, seen: true }));
   }
 
   private async replay(caller: string, key: string, requestHash: string, now: Date): Promise<NotifyResult | null> {
@@ -150,15 +158,17 @@ export class NotificationsService {
   /** Takes each recipient's next stream number, then inserts the rows; run it in a transaction. */
   private async insertTargeted(manager: EntityManager, recipients: readonly string[], content: NotificationContent): Promise<Stored> {
     const { seqs, after } = await this.streams.allocateTargeted(manager, recipients, Date.now());
-    const ids = await this.store.insertTargeted(manager, recipients, content, seqs);
+    // Mutes and collapse (InboxWrites) after the stream locks, as every writer takes its locks.
+    const prepared = await this.inbox.prepare(manager, recipients, content);
+    const ids = await this.store.insertTargeted(manager, recipients, prepared, seqs);
     return {
       ids,
-      publishable: recipients.map((recipient, i) => ({ row: rowOf(ids[i], recipient, content), position: { kind: 't' as const, seq: seqs[i], after } })),
+      publishable: recipients.map((recipient, i) => ({ row: rowOf(ids[i], recipient, prepared), position: { kind: 't' as const, seq: seqs[i], after } })),
     };
   }
 
   private content(input: NotificationInput): NotificationContent {
-    return { type: input.type, actor: input.actor ?? null, payload: JSON.stringify(input.payload ?? {}), createdAt: new Date() };
+    return { type: input.type, actor: input.actor ?? null, payload: JSON.stringify(input.payload ?? {}), createdAt: new Date(), ...inboxContent(input) };
   }
 
   /** A read-state frame is a hint for other devices: an outage costs the hint only, the feed has the state. */
@@ -169,5 +179,15 @@ export class NotificationsService {
 
 /** The row as stored, without reading it back: the frame is built from what was inserted. */
 function rowOf(id: string, recipient: string | null, content: NotificationContent): Notification {
-  return Object.assign(new Notification(), { id, recipient, ...content, readAt: null });
+  const { mutedFor, replaces, ...stored } = content;
+  return Object.assign(new Notification(), {
+    id,
+    recipient,
+    ...stored,
+    readAt: null,
+    seenAt: null,
+    archivedAt: null,
+    replacesId: replaces?.get(recipient ?? '') ?? null,
+    muted: recipient !== null && (mutedFor?.has(recipient) ?? false),
+  });
 }

@@ -2,6 +2,7 @@ import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBoo
 import { EntityManager } from 'typeorm';
 import { GROUP_BROADCASTER, GroupBroadcaster } from '../broadcaster/group-broadcaster';
 import { broadcastGroup, userGroup } from '../broadcaster/groups';
+import { silentNotificationFrame } from '../common/server-frame';
 import { TransactionRunner } from '../database/transaction-runner';
 import { BROADCAST_STREAM, DeliveryStreamStore } from './delivery-stream.store';
 import { NotificationFrames } from './notification-frames';
@@ -97,7 +98,10 @@ export class PublishSweep implements OnApplicationBootstrap, BeforeApplicationSh
           rows.map((row) =>
             this.broadcaster.publish(
               group,
-              encodeStreamFrame({ kind: row.recipient === null ? 'b' : 't', seq: row.seq ?? 0, after: 0 }, this.frames.encode(row)),
+              encodeStreamFrame(
+                { kind: row.recipient === null ? 'b' : 't', seq: row.seq ?? 0, after: 0 },
+                row.muted ? silentNotificationFrame(row.id) : this.frames.encode(row),
+              ),
             ),
           ),
         );

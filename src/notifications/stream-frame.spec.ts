@@ -1,4 +1,4 @@
-import { encodeFrame, ServerEvent } from '../common/server-frame';
+import { encodeFrame, PLAIN_INBOX_FIELDS, ServerEvent } from '../common/server-frame';
 import { decodeStreamFrame, encodeStreamFrame } from './stream-frame';
 
 const json = encodeFrame(ServerEvent.Notification, {
@@ -6,6 +6,7 @@ const json = encodeFrame(ServerEvent.Notification, {
   type: 't',
   actor: null,
   payload: { text: '~b1~' },
+  ...PLAIN_INBOX_FIELDS,
   createdAt: new Date(0).toISOString(),
   readAt: null,
 });

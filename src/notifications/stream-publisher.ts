@@ -1,6 +1,7 @@
 import { BeforeApplicationShutdown, Inject, Injectable, Logger } from '@nestjs/common';
 import { GROUP_BROADCASTER, GroupBroadcaster } from '../broadcaster/group-broadcaster';
 import { broadcastGroup, userGroup } from '../broadcaster/groups';
+import { silentNotificationFrame } from '../common/server-frame';
 import { TransactionRunner } from '../database/transaction-runner';
 import { BROADCAST_STREAM, DeliveryStreamStore } from './delivery-stream.store';
 import { NotificationFrames } from './notification-frames';
@@ -48,7 +49,9 @@ export class StreamPublisher implements BeforeApplicationShutdown {
     for (const { row, position } of items) {
       const stream = row.recipient ?? BROADCAST_STREAM;
       const group = row.recipient === null ? broadcastGroup() : userGroup(row.recipient);
-      const sent = this.broadcaster.publish(group, encodeStreamFrame(position, this.frames.encode(row))).then(
+      // A muted row is not pushed, but keeps its place in the stream (a silent frame), so sockets see no gap.
+      const frame = row.muted ? silentNotificationFrame(row.id) : this.frames.encode(row);
+      const sent = this.broadcaster.publish(group, encodeStreamFrame(position, frame)).then(
         () => {
           this.failing = false;
           if ((this.marks.get(stream) ?? 0) < position.seq) this.marks.set(stream, position.seq);

@@ -142,7 +142,11 @@ export class CatchUp implements OnApplicationBootstrap {
     const { items, truncated, positions } = await this.limiter.run(() => this.replays.missedSince(connection.principal.sub, cursor, limit));
     if (truncated) connection.send(encodeFrame(ServerEvent.Resync, { since, limit }));
     let count = 0;
-    for (const { view, position } of items) if (connection.sendReplayed(view.id, position, encodeFrame(ServerEvent.Notification, view))) count++;
+    for (const { view, position, silent } of items) {
+      // Muted or expired: the socket takes its place in the stream, and sends nothing.
+      if (silent) connection.stream.admitReplayed(view.id, position);
+      else if (connection.sendReplayed(view.id, position, encodeFrame(ServerEvent.Notification, view))) count++;
+    }
     if (positions) connection.stream.replayedUpTo(positions);
     return count;
   }

@@ -1,7 +1,7 @@
 import { AddressInfo } from 'node:net';
 import { IncomingMessage } from 'node:http';
 import WebSocket, { WebSocketServer } from 'ws';
-import { encodeFrame, ServerEvent } from '../common/server-frame';
+import { encodeFrame, PLAIN_INBOX_FIELDS, ServerEvent, silentNotificationFrame } from '../common/server-frame';
 import { encodeStreamFrame } from '../notifications/stream-frame';
 import { Connection } from './connection';
 import { HighWaterMark } from './high-water-mark';
@@ -44,6 +44,7 @@ describe('Connection.deliver', () => {
           payload: { text: 'x'.repeat(16 * 1024) },
           createdAt: new Date(0).toISOString(),
           readAt: null,
+          ...PLAIN_INBOX_FIELDS,
         }),
       ),
     );
@@ -68,7 +69,15 @@ describe('Connection.deliver', () => {
       delivered: (frame) => written.push(frame),
     });
     const json = (id: string) =>
-      encodeFrame(ServerEvent.Notification, { id, type: 't', actor: null, payload: {}, createdAt: new Date(0).toISOString(), readAt: null });
+      encodeFrame(ServerEvent.Notification, {
+        id,
+        type: 't',
+        actor: null,
+        payload: {},
+        createdAt: new Date(0).toISOString(),
+        readAt: null,
+        ...PLAIN_INBOX_FIELDS,
+      });
     // As the broadcaster carries them: the stream position first (stream-frame.ts).
     const notification = (id: string, seq: number) => Buffer.from(encodeStreamFrame({ kind: 't', seq, after: 0 }, json(id)));
     const [first, second] = [notification('1', 1), notification('2', 2)];
@@ -81,5 +90,33 @@ describe('Connection.deliver', () => {
     connection.deliver(second);
     // What the client gets, and the meter reads, is the frame without the position.
     expect(written.map(String)).toEqual([json('1'), json('2')]);
+  });
+
+  it('takes a silent (muted) notification into its stream without sending it, asks for counts, and sends the next one at once', () => {
+    const written: Buffer[] = [];
+    const connection = new Connection(pair.socket, principal, 1024 * 1024, new HighWaterMark(), pair.request.socket, {
+      delivered: (frame) => written.push(frame),
+    });
+    let countsAsked = 0;
+    connection.countsChanged = () => countsAsked++;
+    const carried = (seq: number, frame: string) => Buffer.from(encodeStreamFrame({ kind: 't', seq, after: 0 }, frame));
+    const loud = encodeFrame(ServerEvent.Notification, {
+      id: '2',
+      type: 't',
+      actor: null,
+      payload: {},
+      createdAt: new Date(0).toISOString(),
+      readAt: null,
+      ...PLAIN_INBOX_FIELDS,
+    });
+    connection.stream.startAt({ targeted: 0, broadcast: 0 });
+    connection.stream.ready();
+
+    connection.deliver(carried(1, silentNotificationFrame('1')));
+    connection.deliver(carried(2, loud));
+
+    // Sent at once: seq 2 follows seq 1, which the silent frame filled, so nothing was parked for a gap fill.
+    expect(written.map(String)).toEqual([loud]);
+    expect(countsAsked).toBe(2);
   });
 });

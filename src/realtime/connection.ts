@@ -3,7 +3,7 @@ import type { Writable } from 'node:stream';
 import WebSocket from 'ws';
 import { Principal } from '../auth/principal';
 import { GroupSubscriber } from '../broadcaster/group-broadcaster';
-import { notificationIdOf } from '../common/server-frame';
+import { countsEffectOf, isSilentNotification, mutedOut, notificationIdOf } from '../common/server-frame';
 import { DeliveryMeter } from '../metrics/herald-metrics';
 import { decodeStreamFrame, StreamPosition } from '../notifications/stream-frame';
 import { HighWaterMark } from './high-water-mark';
@@ -36,6 +36,12 @@ export class Connection {
   readonly expiry: TokenExpiry;
   /** Corked bytes that are flushed at once rather than at the end of the tick (see `corkForTick`). */
   private readonly corkFlushBytes: number;
+  /** Called after a frame that changes the user's counts (set by the gateway: `LiveCounts`). */
+  countsChanged?: () => void;
+  /** Called when the user changed a preference (set by the gateway: reloads `mutedCategories`). */
+  preferencesChanged?: () => void;
+  /** The user's muted categories: their (broadcast) notifications are not sent, unless critical. */
+  mutedCategories: ReadonlySet<string> = new Set();
 
   constructor(
     readonly socket: WebSocket,
@@ -72,20 +78,36 @@ export class Connection {
    */
   readonly deliver: GroupSubscriber = (carried) => {
     if (this.socket.readyState !== WebSocket.OPEN) return;
+    const counts = countsEffectOf(carried);
+    if (counts === 'internal' || counts === 'preferences') {
+      if (counts === 'preferences') this.preferencesChanged?.();
+      this.countsChanged?.();
+      return;
+    }
     // A notification travels with its stream position (stream-frame.ts), which the client never sees.
     const decoded = decodeStreamFrame(carried);
     const frame = decoded?.body ?? carried;
     const id = decoded ? notificationIdOf(frame) : null;
     if (id !== null && !this.stream.admit(id, carried, decoded!.position)) return;
+    // Stored muted, or muted on this socket (a broadcast): it takes its place in the stream, and only the counts change.
+    if (id !== null && (isSilentNotification(frame) || (this.mutedCategories.size > 0 && mutedOut(frame, this.mutedCategories)))) {
+      this.stream.delivered();
+      this.countsChanged?.();
+      return;
+    }
     if (this.transport) corkForTick(this.transport, this.corkFlushBytes);
     if (this.socket.bufferedAmount > this.maxBufferedBytes) {
       this.socket.close(CloseCode.TryAgainLater, 'send buffer full');
       return;
     }
     this.socket.send(frame, { binary: false });
-    if (id === null) return;
+    if (id === null) {
+      if (countsEffectOf(frame) === 'changed') this.countsChanged?.();
+      return;
+    }
     this.deliveries?.delivered(frame);
     this.stream.delivered();
+    this.countsChanged?.();
   };
 
   /** Sends a frame built for this socket alone. */

@@ -7,6 +7,7 @@ import { broadcastGroup, roomGroup, userGroup } from '../broadcaster/groups';
 import { withTimeout } from '../common/with-timeout';
 import { HERALD_CONFIG } from '../config/config.module';
 import { HeraldConfig } from '../config/herald.config';
+import { PreferencesService } from '../preferences/preferences.service';
 import { RoomRefDto, RoomSendDto } from '../rooms/rooms.dto';
 import { MAX_ROOMS_PER_SOCKET, RoomsError } from '../rooms/rooms.errors';
 import { RoomsService } from '../rooms/rooms.service';
@@ -15,6 +16,7 @@ import { CatchUp } from './catch-up';
 import { Connection } from './connection';
 import { ConnectionRegistry } from './connection.registry';
 import { Heartbeat } from './heartbeat';
+import { LiveCounts } from './live-counts';
 import { ClientEvent, CloseCode, encodeFrame, ErrorCode, ServerEvent, WS_PATH } from './protocol';
 import { ResumeDto } from './resume.dto';
 import { TokenRefreshService } from './token-refresh.service';
@@ -61,6 +63,8 @@ export class RealtimeGateway implements OnGatewayConnection, OnGatewayDisconnect
     private readonly catchUp: CatchUp,
     private readonly heartbeat: Heartbeat,
     private readonly tokenRefresh: TokenRefreshService,
+    private readonly liveCounts: LiveCounts,
+    private readonly preferences: PreferencesService,
   ) {}
 
   async handleConnection(socket: WebSocket, request: IncomingMessage): Promise<void> {
@@ -79,12 +83,15 @@ export class RealtimeGateway implements OnGatewayConnection, OnGatewayDisconnect
       this.registry.deliveries,
       (gapped) => this.catchUp.fill(gapped),
     );
+    connection.countsChanged = () => this.liveCounts.schedule(connection);
+    connection.preferencesChanged = () => void this.loadMutes(connection);
     this.registry.add(connection);
     this.catchUp.admit(connection);
     this.heartbeat.watch(connection);
     try {
       const groups = [userGroup(principal.sub), broadcastGroup()];
-      await withTimeout(Promise.all(groups.map((group) => this.registry.join(connection, group))), SUBSCRIBE_TIMEOUT_MS);
+      // Mutes load beside the subscriptions, so broadcasts after `ready` already honour them.
+      await withTimeout(Promise.all([...groups.map((group) => this.registry.join(connection, group)), this.loadMutes(connection)]), SUBSCRIBE_TIMEOUT_MS);
     } catch (error) {
       // Without its groups the socket would miss live events: ask the client to retry rather than pretend.
       this.logger.warn(`subscribing ${principal.sub} failed: ${(error as Error).message}`);
@@ -170,9 +177,20 @@ export class RealtimeGateway implements OnGatewayConnection, OnGatewayDisconnect
   private async resume(connection: Connection, since: string): Promise<void> {
     try {
       await this.catchUp.resume(connection, since);
+      // After `resumed`: what changed while the client was away shows in its counts at once.
+      this.liveCounts.schedule(connection);
     } catch (error) {
       this.logger.warn(`resuming ${connection.principal.sub} failed: ${(error as Error).message}`);
       connection.socket.close(CloseCode.TryAgainLater, 'resume failed');
+    }
+  }
+
+  /** Reads the user's muted categories onto the connection; a database error leaves the previous ones (logged), never fails the socket. */
+  private async loadMutes(connection: Connection): Promise<void> {
+    try {
+      connection.mutedCategories = await this.preferences.muted(connection.principal.sub);
+    } catch (error) {
+      this.logger.warn(`reading the muted categories of ${connection.principal.sub} failed: ${(error as Error).message}`);
     }
   }
 

@@ -22,7 +22,7 @@ import { WebAssets } from './web-assets';
 export class WebController {
   constructor(private readonly assets: WebAssets) {}
 
-  /** The inbox: sign in, unread badge, live feed, mark read. */
+  /** The inbox: sign in, category tabs with unread badges, live feed, read/seen/archive/delete. */
   @Get()
   inbox(@Req() request: FastifyRequest, @Res() response: FastifyReply): void {
     this.assets.send(request, response, 'index.html');

@@ -31,15 +31,52 @@ async function shoot(page: Page, name: string): Promise<void> {
 async function seedInbox(app: TestApp, user: string): Promise<void> {
   const post = (path: string, body: object, bearer = serviceToken('billing-service')) =>
     app.http().post(path).set('authorization', `Bearer ${bearer}`).send(body).expect(201);
-  await post('/notifications', { recipients: [user], type: 'invoice.paid', actor: 'billing', payload: { text: 'Invoice INV-7 was paid: 120.00 EUR' } });
-  await post('/notifications', { recipients: [user], type: 'comment.created', actor: 'bob', payload: { text: 'Looks good to me, ship it!' } });
+  await post('/notifications', {
+    recipients: [user],
+    type: 'invoice.paid',
+    actor: 'billing',
+    title: 'Invoice INV-7 was paid',
+    body: '120.00 EUR received by bank transfer.',
+    category: 'billing',
+    url: '/invoices/INV-7',
+    payload: { invoice: 'INV-7' },
+  });
+  await post('/notifications', {
+    recipients: [user],
+    type: 'comment.created',
+    actor: 'bob',
+    title: 'Bob commented on “Rollout plan”',
+    body: 'Looks good to me, ship it!',
+    category: 'comments',
+    actions: [
+      { id: 'reply', label: 'Reply', url: '/posts/7#reply' },
+      { id: 'like', label: 'Like' },
+    ],
+  });
   await post(
     '/notifications/broadcast',
     { type: 'maintenance', actor: 'ops', payload: { text: 'Planned maintenance tonight 22:00-22:15 UTC' } },
     adminToken('ops'),
   );
-  await post('/notifications', { recipients: [user], type: 'build.failed', actor: 'ci', payload: { pipeline: 'web', branch: 'main', run: 4412 } });
-  await post('/notifications', { recipients: [user], type: 'mention', actor: 'carol', payload: { text: '@alice can you review the rollout plan?' } });
+  await post('/notifications', {
+    recipients: [user],
+    type: 'build.failed',
+    actor: 'ci',
+    title: 'Build 4412 failed on main',
+    severity: 'critical',
+    category: 'ci',
+    actions: [{ id: 'open', label: 'Open the run', url: 'https://ci.example.com/runs/4412' }],
+    payload: { pipeline: 'web', branch: 'main', run: 4412 },
+  });
+  await post('/notifications', {
+    recipients: [user],
+    type: 'mention',
+    actor: 'carol',
+    title: 'Carol mentioned you',
+    body: '@alice can you review the rollout plan?',
+    category: 'comments',
+    severity: 'high',
+  });
 }
 
 async function main(): Promise<void> {
@@ -56,13 +93,14 @@ async function main(): Promise<void> {
       await waitForConnection(inbox, 'live');
       await inbox.locator('#feed .note').nth(4).waitFor();
       if (suffix === '') {
-        await inbox.locator('#feed .note', { hasText: 'invoice.paid' }).locator('.mark-read').click();
-        await inbox.locator('#feed .note[data-read="true"]', { hasText: 'invoice.paid' }).waitFor();
+        await inbox.locator('#feed .note', { hasText: 'Invoice INV-7 was paid' }).locator('.mark-read').click();
+        await inbox.locator('#feed .note[data-read="true"]', { hasText: 'Invoice INV-7 was paid' }).waitFor();
       }
       await inbox
         .locator('#unread')
         .filter({ hasText: /^[1-9]/ })
         .waitFor();
+      await inbox.evaluate('window.scrollTo(0, 0)');
       await shoot(inbox, `inbox${suffix}`);
       await inbox.context().close();
     }

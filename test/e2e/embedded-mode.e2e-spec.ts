@@ -1,4 +1,5 @@
 import { DataSource } from 'typeorm';
+import { PLAIN_INBOX_FIELDS } from '../../src/common/server-frame';
 import { useHerald } from '../support/use-herald';
 import { TestClient } from '../support/ws-client';
 
@@ -79,7 +80,15 @@ describe('embedded mode (SQLite file, in-process broadcaster)', () => {
       .expect(201);
     const [id] = created.body.ids as string[];
     const delivered = await socket.next('notification', (n) => n.id === id);
-    expect(delivered).toEqual({ id, type: 'welcome', actor: null, payload: { hello: 'world' }, createdAt: expect.any(String), readAt: null });
+    expect(delivered).toEqual({
+      id,
+      type: 'welcome',
+      actor: null,
+      payload: { hello: 'world' },
+      createdAt: expect.any(String),
+      readAt: null,
+      ...PLAIN_INBOX_FIELDS,
+    });
 
     const feed = await get('/notifications', alice).expect(200);
     expect(feed.body).toEqual({ items: [delivered], nextCursor: null });

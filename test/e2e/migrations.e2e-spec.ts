@@ -11,7 +11,17 @@ import { MIGRATIONS } from '../../src/database/migrations';
 
 const ALL_MIGRATIONS = MIGRATIONS.map((Migration) => new Migration().name);
 
-const HERALD_TABLES = ['broadcast_reads', 'delivery_streams', 'idempotency_keys', 'notifications', 'outbox_cursors', 'room_messages'];
+const HERALD_TABLES = [
+  'broadcast_reads',
+  'broadcast_states',
+  'delivery_streams',
+  'idempotency_keys',
+  'inbox_jobs',
+  'notification_preferences',
+  'notifications',
+  'outbox_cursors',
+  'room_messages',
+];
 /** TypeORM's default bookkeeping table. */
 const MIGRATIONS_TABLE = 'migrations';
 
@@ -89,6 +99,11 @@ describe('schema migrations', () => {
         PRIMARY: ['id'],
         idx_notifications_recipient_id: ['recipient', 'id'],
         idx_notifications_recipient_read: ['recipient', 'read_at', 'id'],
+        idx_notifications_inbox: ['recipient', 'archived_at', 'id'],
+        idx_notifications_category: ['recipient', 'category', 'archived_at', 'id'],
+        idx_notifications_counts: ['recipient', 'read_at', 'archived_at', 'category', 'severity', 'seen_at', 'expires_at'],
+        idx_notifications_expires_at: ['expires_at'],
+        idx_notifications_collapse: ['collapse_key', 'recipient'],
       });
       expect(await indexes(name, 'broadcast_reads')).toMatchObject({ PRIMARY: ['user_id', 'notification_id'] });
       expect(await indexes(name, 'idempotency_keys')).toEqual({
@@ -105,9 +120,10 @@ describe('schema migrations', () => {
         'SELECT table_name AS tableName, column_name AS columnName, collation_name AS collation FROM information_schema.columns WHERE table_schema = ? AND column_name IN (?, ?, ?, ?) ORDER BY table_name, column_name',
         [name, 'recipient', 'user_id', 'caller', 'idempotency_key'],
       );
+      // broadcast_reads, broadcast_states and notification_preferences each have a user_id.
       // User ids and keys compare exactly: no case folding, no trailing-space padding.
       for (const column of collations as Array<{ collation: string }>) expect(column.collation).toMatch(/_(nopad_bin|0900_bin|bin)$/);
-      expect(collations).toHaveLength(4);
+      expect(collations).toHaveLength(6);
 
       expect(await runMigrations(dataSource)).toEqual([]);
       expect(await recorded(name)).toEqual(ALL_MIGRATIONS);
@@ -165,7 +181,12 @@ describe('schema migrations', () => {
       expect(applied.map((migration) => migration.name)).toEqual(ALL_MIGRATIONS);
       expect(await objects(dataSource, 'table')).toEqual([...HERALD_TABLES, MIGRATIONS_TABLE].sort());
       expect(await objects(dataSource, 'index')).toEqual(
-        expect.arrayContaining(['idx_idempotency_keys_created_at', 'idx_notifications_recipient_id', 'idx_notifications_recipient_read']),
+        expect.arrayContaining([
+          'idx_idempotency_keys_created_at',
+          'idx_notifications_recipient_id',
+          'idx_notifications_recipient_read',
+          'idx_notifications_counts',
+        ]),
       );
 
       expect(await runMigrations(dataSource)).toEqual([]);

@@ -1,3 +1,4 @@
+import { PLAIN_INBOX_FIELDS } from '../../src/common/server-frame';
 import { useHerald } from '../support/use-herald';
 import { unique } from '../support/test-env';
 import { adminToken, serviceToken, userToken } from '../support/tokens';
@@ -32,6 +33,7 @@ describe('notification delivery over /ws', () => {
         payload: { postId: 7 },
         createdAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/),
         readAt: null,
+        ...PLAIN_INBOX_FIELDS,
       });
     }
     // Bob's own notification is published after Alice's: once it arrives, Alice's would have too.

@@ -1,4 +1,4 @@
-import { NotificationView } from '../../src/common/server-frame';
+import { NotificationView, PLAIN_INBOX_FIELDS } from '../../src/common/server-frame';
 import { expectEventually } from '../support/expect-eventually';
 import { unique } from '../support/test-env';
 import { adminToken, serviceToken, userToken } from '../support/tokens';
@@ -222,7 +222,15 @@ describe('the notification feed (GET /notifications, unread-count, read, read-al
     const user = unique('read-at');
     const id = await notify(user, 'read-at.test', { k: 1 });
     const unread = await itemOf(user, id);
-    expect(unread).toEqual({ id, type: 'read-at.test', actor: 'feed-svc', payload: { k: 1 }, createdAt: expect.stringMatching(ISO_8601), readAt: null });
+    expect(unread).toEqual({
+      id,
+      type: 'read-at.test',
+      actor: 'feed-svc',
+      payload: { k: 1 },
+      createdAt: expect.stringMatching(ISO_8601),
+      readAt: null,
+      ...PLAIN_INBOX_FIELDS,
+    });
 
     const before = Date.now();
     await markRead(user, id).expect(204);
@@ -232,7 +240,8 @@ describe('the notification feed (GET /notifications, unread-count, read, read-al
     expect(readAt).toBeGreaterThanOrEqual(Date.parse(read!.createdAt));
     expect(readAt).toBeGreaterThanOrEqual(before - 1_000);
     expect(readAt).toBeLessThanOrEqual(Date.now() + 1_000);
-    expect({ ...read, readAt: null }).toEqual(unread);
+    // Read implies seen (docs/inbox.md).
+    expect({ ...read, readAt: null, seenAt: null }).toEqual(unread);
   });
 
   it('marks a broadcast read for the reader only; another user still sees it unread', async () => {

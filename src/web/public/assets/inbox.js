@@ -1,18 +1,23 @@
 /**
- * `/`: sign in, then the live inbox. The feed is the REST first page
- * merged with live `notification` frames, newest first, one row per id;
- * read state only ever moves from unread to read, whichever of REST, a
- * click or `notification.read` (another tab or device) says so first. The
- * badge is the server's unread count, bumped locally at once and then
- * re-read after every change so it cannot drift.
+ * `/`: sign in, then the live inbox. Tabs: "All", one per category (each
+ * with its unread badge, from the server's `counts`), and "Archived". The
+ * list of the open tab is its REST first page merged with live frames,
+ * newest first, one row per id: `notification` (a `replaces` id leaves the
+ * list), `notification.read` / `notification.state` (read, seen, archived
+ * from any device), `notification.deleted`. Unseen rows are marked, then
+ * marked seen once shown. Badges show the server's `counts` frames (exact,
+ * read from the database), re-read over REST after each change of this tab.
  */
 import { compareIds, HttpError } from './herald-client.js';
-import { element, notify, shortTime, startPage } from './page.js';
+import { applyState, relativeTime, renderRow } from './inbox-view.js';
+import { element, notify, startPage } from './page.js';
 import { showSignIn } from './sign-in.js';
 
 const PAGE_SIZE = 20;
-/** Coalesces unread-count reads after bursts of events, in ms. */
+/** Coalesces REST count reads after bursts of local changes, in ms. */
 const COUNT_REFRESH_MS = 200;
+/** How long an unseen row stays marked before it is marked seen, in ms. */
+const SEEN_AFTER_MS = 1_500;
 
 const client = startPage({ onSignedOut: showSignIn });
 if (client) showInbox(client);
@@ -23,13 +28,19 @@ function showInbox(client) {
   const empty = document.getElementById('empty');
   const loadMore = document.getElementById('load-more');
   const badge = document.getElementById('unread');
+  const tabs = document.getElementById('tabs');
   /** id -> {item, row} for every notification on screen. */
   const rows = new Map();
+  /** `all`, `archived`, or a category. */
+  let tab = 'all';
   /** The `before` cursor for "load more": undefined until the first page arrived, null at the end. */
   let olderCursor;
-  let unread = 0;
+  let counts = { unread: 0, unseen: 0, byCategory: {} };
   let countTimer = null;
   let countRequest = 0;
+  let seenTimer = null;
+  /** Bumped on every tab switch, so a page that arrives for an old tab is dropped. */
+  let generation = 0;
 
   document.getElementById('inbox').hidden = false;
 
@@ -38,117 +49,202 @@ function showInbox(client) {
     notify(error instanceof HttpError ? `The server said ${error.message}` : `Network error: ${error.message}`);
   };
 
-  function setUnread(count) {
-    unread = Math.max(0, count);
-    badge.textContent = unread > 999 ? '999+' : String(unread);
-    badge.dataset.count = String(unread);
-    document.title = unread > 0 ? `(${unread}) Inbox · Herald` : 'Inbox · Herald';
+  const setBadge = (node, count) => {
+    node.textContent = count > 999 ? '999+' : String(count);
+    node.dataset.count = String(count);
+  };
+
+  function showCounts(next) {
+    counts = next;
+    setBadge(badge, counts.unread);
+    document.title = counts.unread > 0 ? `(${counts.unread}) Inbox · Herald` : 'Inbox · Herald';
+    renderTabs();
   }
 
-  /** Re-reads the unread count shortly; only the latest request's answer is applied. */
-  function refreshCount() {
+  /** The tab bar: All, the categories with unread or on screen, the open one, Archived. */
+  function renderTabs() {
+    const categories = new Set(Object.keys(counts.byCategory));
+    for (const { item } of rows.values()) categories.add(item.category || 'general');
+    if (tab !== 'all' && tab !== 'archived') categories.add(tab);
+    const entries = [
+      ['all', 'All', counts.unread],
+      ...[...categories].sort().map((c) => [c, c, counts.byCategory[c]?.unread ?? 0]),
+      ['archived', 'Archived', null],
+    ];
+    tabs.replaceChildren(
+      ...entries.map(([key, label, unread]) => {
+        const button = element('button', null, 'tab');
+        button.type = 'button';
+        button.setAttribute('role', 'tab');
+        button.dataset.tab = key;
+        button.setAttribute('aria-selected', String(key === tab));
+        button.append(element('span', label, 'tab-label'));
+        if (unread !== null) {
+          const count = element('span', null, 'badge tab-badge');
+          setBadge(count, unread);
+          button.append(count);
+        }
+        button.addEventListener('click', () => openTab(key));
+        return button;
+      }),
+    );
+  }
+
+  /** Re-reads the counts shortly; only the latest request's answer is applied. */
+  function refreshCounts() {
     clearTimeout(countTimer);
     countTimer = setTimeout(async () => {
       const request = ++countRequest;
       try {
-        const { count } = await client.api('GET', '/notifications/unread-count');
-        if (request === countRequest) setUnread(count);
+        const next = await client.api('GET', '/notifications/counts');
+        if (request === countRequest) showCounts(next);
       } catch (error) {
         failed(error);
       }
     }, COUNT_REFRESH_MS);
   }
 
-  function markRowRead(entry, readAt) {
-    if (entry.item.readAt) return false;
-    entry.item.readAt = readAt;
-    entry.row.classList.remove('unread');
-    entry.row.dataset.read = 'true';
-    entry.row.querySelector('.mark-read').hidden = true;
-    return true;
+  /** Whether `item` belongs in the open tab. */
+  const belongs = (item) => (tab === 'archived' ? Boolean(item.archivedAt) : !item.archivedAt && (tab === 'all' || (item.category || 'general') === tab));
+
+  function remove(id) {
+    const entry = rows.get(id);
+    if (!entry) return;
+    entry.row.remove();
+    rows.delete(id);
+    empty.hidden = rows.size > 0;
   }
 
-  /** Adds `item` in id order, or applies its read state to the row already there; true when added. */
+  /** Adds `item` in id order, or updates the row already there; true when added. */
   function upsert(item, fresh = false) {
     const known = rows.get(item.id);
     if (known) {
-      if (item.readAt) markRowRead(known, item.readAt);
+      Object.assign(known.item, item);
+      applyState(known.row, known.item);
       return false;
     }
-    const row = renderRow(item);
-    if (fresh) row.classList.add('fresh');
+    if (!belongs(item)) return false;
+    const entry = { item: { ...item } };
+    entry.row = renderRow(entry.item, handlers(entry));
+    if (fresh) entry.row.classList.add('fresh');
     let before = feed.firstElementChild;
     while (before && compareIds(before.dataset.id, item.id) > 0) before = before.nextElementSibling;
-    feed.insertBefore(row, before);
-    rows.set(item.id, { item: { ...item }, row });
+    feed.insertBefore(entry.row, before);
+    rows.set(item.id, entry);
     empty.hidden = true;
+    scheduleSeen();
     return true;
   }
 
-  function renderRow(item) {
-    const row = element('li', null, item.readAt ? 'note' : 'note unread');
-    row.dataset.id = item.id;
-    row.dataset.read = item.readAt ? 'true' : 'false';
-    const body = element('div', null, 'note-body');
-    const title = element('p', null, 'note-title');
-    title.append(element('strong', item.type));
-    if (item.actor) title.append(' ', element('span', `from ${item.actor}`, 'muted'));
-    body.append(title);
-    const summary = summarize(item.payload);
-    if (summary) body.append(element('p', summary.text, summary.json ? 'note-text json' : 'note-text'));
-    const time = element('time', shortTime(item.createdAt));
-    time.dateTime = item.createdAt;
-    time.title = new Date(item.createdAt).toLocaleString();
-    body.append(time);
-    const button = element('button', 'Mark read', 'mark-read secondary');
-    button.type = 'button';
-    button.hidden = Boolean(item.readAt);
-    button.addEventListener('click', () => markRead(item.id, button));
-    row.append(body, button);
-    return row;
+  /** Applies a state change (from this tab or a frame) to a row on screen. */
+  function change(id, patch) {
+    const entry = rows.get(id);
+    if (!entry) return;
+    Object.assign(entry.item, patch);
+    if (!belongs(entry.item)) remove(id);
+    else applyState(entry.row, entry.item);
   }
+
+  function handlers(entry) {
+    const id = entry.item.id;
+    const act = async (method, path, patch) => {
+      try {
+        await client.api(method, path);
+        if (patch === null) remove(id);
+        else change(id, patch);
+        refreshCounts();
+      } catch (error) {
+        failed(error);
+      }
+    };
+    const now = () => new Date().toISOString();
+    const path = `/notifications/${encodeURIComponent(id)}`;
+    return {
+      read: () => act('POST', `${path}/read`, { readAt: now(), seenAt: entry.item.seenAt || now() }),
+      unread: () => act('POST', `${path}/unread`, { readAt: null }),
+      archive: () => act('POST', `${path}/archive`, { archivedAt: now() }),
+      unarchive: () => act('POST', `${path}/unarchive`, { archivedAt: null }),
+      delete: () => act('DELETE', path, null),
+      // Pressing a button is reading the notification; a link then follows its url.
+      action: () => {
+        if (!entry.item.readAt) void act('POST', `${path}/read`, { readAt: now(), seenAt: entry.item.seenAt || now() });
+      },
+    };
+  }
+
+  /** Marks the unseen rows on screen seen, a moment after they were shown (while the page is visible). */
+  function scheduleSeen() {
+    if (seenTimer !== null) return;
+    seenTimer = setTimeout(async () => {
+      seenTimer = null;
+      if (document.visibilityState === 'hidden') return;
+      const ids = [...rows.values()].filter(({ item }) => !item.seenAt).map(({ item }) => item.id);
+      for (let start = 0; start < ids.length; start += 100) {
+        const chunk = ids.slice(start, start + 100);
+        try {
+          await client.api('POST', '/notifications/seen', { ids: chunk });
+          const at = new Date().toISOString();
+          chunk.forEach((id) => change(id, { seenAt: at }));
+        } catch (error) {
+          failed(error);
+        }
+      }
+      refreshCounts();
+    }, SEEN_AFTER_MS);
+  }
+  document.addEventListener('visibilitychange', () => {
+    if (document.visibilityState === 'visible') scheduleSeen();
+  });
 
   async function loadPage(before) {
     const query = new URLSearchParams({ limit: String(PAGE_SIZE) });
     if (before) query.set('before', before);
+    if (tab === 'archived') query.set('archived', 'true');
+    else if (tab !== 'all') query.set('category', tab);
+    const asked = generation;
     const page = await client.api('GET', `/notifications?${query}`);
+    if (asked !== generation) return null;
     client.noteNotifications(page.items);
     page.items.forEach((item) => upsert(item));
     return page;
   }
 
-  /** Merges the newest page (on load and after every (re)connect: it covers what the socket missed). */
+  /** Merges the newest page of the open tab (on load, on a tab switch and after every (re)connect). */
   async function loadFirstPage() {
     try {
       const page = await loadPage();
-      if (olderCursor === undefined) olderCursor = page.nextCursor;
-      loadMore.hidden = !olderCursor;
-      empty.hidden = rows.size > 0;
+      if (page) {
+        if (olderCursor === undefined) olderCursor = page.nextCursor;
+        loadMore.hidden = !olderCursor;
+        empty.hidden = rows.size > 0;
+      }
     } catch (error) {
       failed(error);
     }
-    refreshCount();
+    refreshCounts();
   }
 
-  async function markRead(id, button) {
-    button.disabled = true;
-    try {
-      await client.api('POST', `/notifications/${encodeURIComponent(id)}/read`);
-      if (markRowRead(rows.get(id), new Date().toISOString())) setUnread(unread - 1);
-      refreshCount();
-    } catch (error) {
-      failed(error);
-    } finally {
-      button.disabled = false;
-    }
+  function openTab(key) {
+    if (key === tab) return;
+    tab = key;
+    generation++;
+    rows.clear();
+    feed.replaceChildren();
+    olderCursor = undefined;
+    loadMore.hidden = true;
+    document.getElementById('archive-read').hidden = tab === 'archived';
+    renderTabs();
+    void loadFirstPage();
   }
 
   loadMore.addEventListener('click', async () => {
     loadMore.disabled = true;
     try {
       const page = await loadPage(olderCursor);
-      olderCursor = page.nextCursor;
-      loadMore.hidden = !olderCursor;
+      if (page) {
+        olderCursor = page.nextCursor;
+        loadMore.hidden = !olderCursor;
+      }
     } catch (error) {
       failed(error);
     } finally {
@@ -156,38 +252,68 @@ function showInbox(client) {
     }
   });
 
-  document.getElementById('read-all').addEventListener('click', async (event) => {
-    event.target.disabled = true;
-    try {
-      await client.api('POST', '/notifications/read-all');
-      const now = new Date().toISOString();
-      rows.forEach((entry) => markRowRead(entry, now));
-      setUnread(0);
-      refreshCount();
-    } catch (error) {
-      failed(error);
-    } finally {
-      event.target.disabled = false;
-    }
+  const bulk = (button, path, apply) =>
+    button.addEventListener('click', async () => {
+      button.disabled = true;
+      try {
+        await client.api('POST', path);
+        const now = new Date().toISOString();
+        [...rows.values()].forEach((entry) => apply(entry, now));
+        refreshCounts();
+      } catch (error) {
+        failed(error);
+      } finally {
+        button.disabled = false;
+      }
+    });
+  bulk(document.getElementById('read-all'), '/notifications/read-all', (entry, now) => {
+    if (!entry.item.readAt) change(entry.item.id, { readAt: now, seenAt: entry.item.seenAt || now });
   });
+  bulk(document.getElementById('archive-read'), '/notifications/archive-read', (entry, now) => {
+    if (entry.item.readAt) change(entry.item.id, { archivedAt: now });
+  });
+
+  // Relative times move on.
+  setInterval(() => {
+    for (const { item, row } of rows.values()) row.querySelector('time').textContent = relativeTime(item.createdAt);
+  }, 30_000);
 
   client.on('ready', () => loadFirstPage());
   client.on('notification', (item) => {
-    if (upsert(item, true) && !item.readAt) setUnread(unread + 1);
-    refreshCount();
+    if (item.replaces) remove(item.replaces);
+    upsert(item, true);
   });
   client.on('notification.read', (data) => {
     const now = new Date().toISOString();
-    if (data && data.all === true) {
-      rows.forEach((entry) => markRowRead(entry, now));
-      setUnread(0);
-    } else if (data && Array.isArray(data.ids)) {
-      const changed = data.ids.filter((id) => rows.has(id) && markRowRead(rows.get(id), now)).length;
-      setUnread(unread - changed);
-    }
-    refreshCount();
+    const read = (entry) => !entry.item.readAt && change(entry.item.id, { readAt: now, seenAt: entry.item.seenAt || now });
+    if (data && data.all === true) [...rows.values()].forEach(read);
+    else if (data && Array.isArray(data.ids)) data.ids.filter((id) => rows.has(id)).forEach((id) => read(rows.get(id)));
   });
-  // Too much was missed to replay: start the feed over from REST.
+  client.on('notification.state', (data) => {
+    if (!data) return;
+    const now = new Date().toISOString();
+    const targets = data.all === true ? [...rows.keys()] : Array.isArray(data.ids) ? data.ids : [];
+    for (const id of targets) {
+      const entry = rows.get(id);
+      if (!entry) continue;
+      const patch = {};
+      if (data.read === true && !entry.item.readAt) Object.assign(patch, { readAt: now, seenAt: entry.item.seenAt || now });
+      if (data.read === false) patch.readAt = null;
+      if (data.seen === true && !entry.item.seenAt) patch.seenAt = now;
+      if (data.archived === true && !entry.item.archivedAt) patch.archivedAt = now;
+      if (data.archived === false) patch.archivedAt = null;
+      change(id, patch);
+    }
+    // Unarchived elsewhere while this tab lists the feed: the row comes back with the next page read.
+    if (data.archived === false && tab !== 'archived') void loadFirstPage();
+  });
+  client.on('notification.deleted', (data) => {
+    if (data && Array.isArray(data.ids)) data.ids.forEach(remove);
+  });
+  client.on('counts', (data) => {
+    if (data && typeof data.unread === 'number') showCounts(data);
+  });
+  // Too much was missed to replay: start the list over from REST.
   client.on('resync', () => {
     rows.clear();
     feed.replaceChildren();
@@ -195,17 +321,7 @@ function showInbox(client) {
     loadFirstPage();
   });
 
+  renderTabs();
   loadFirstPage();
   client.connect();
-}
-
-/** One line for a payload: its `text`, `message`, `title` or `body` string, else compact JSON; null for `{}`. */
-function summarize(payload) {
-  if (!payload || typeof payload !== 'object') return null;
-  for (const key of ['text', 'message', 'title', 'body']) {
-    if (typeof payload[key] === 'string') return { text: payload[key], json: false };
-  }
-  const json = JSON.stringify(payload);
-  if (json === '{}') return null;
-  return { text: json.length > 200 ? `${json.slice(0, 199)}…` : json, json: true };
 }
