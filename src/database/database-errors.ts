@@ -30,15 +30,19 @@ const UNAVAILABLE_CODES = new Set([
 ]);
 
 /**
- * True when an error says the database is down or unreachable (connection
- * refused, lost or timed out), whether raised by the pool or wrapped in a
- * `QueryFailedError`. The request may be retried later.
+ * True when an error says the database is down, unreachable or overloaded
+ * (connection refused, lost or timed out; the pool's wait queue full),
+ * whether raised by the pool or wrapped in a `QueryFailedError`. The
+ * request may be retried later (503 `database_unavailable`).
  */
 export function isDatabaseUnavailable(error: unknown): boolean {
   if (typeof error !== 'object' || error === null) return false;
   const { code, driverError, message } = error as { code?: unknown; driverError?: { code?: unknown }; message?: unknown };
   if (typeof code === 'string' && UNAVAILABLE_CODES.has(code)) return true;
   if (typeof driverError?.code === 'string' && UNAVAILABLE_CODES.has(driverError.code)) return true;
-  // mysql2 reports a query on a connection that already died this way.
-  return typeof message === 'string' && message.includes("Can't add new command when connection is in closed state");
+  if (typeof message !== 'string') return false;
+  // mysql2 reports a query on a connection that already died this way, and a full
+  // pool wait queue (`queueLimit`: every connection busy, the database too slow) with
+  // no code at all: both are the database failing to keep up, not a bad request.
+  return message.includes("Can't add new command when connection is in closed state") || message === 'Queue limit reached.';
 }
