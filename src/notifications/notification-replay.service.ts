@@ -1,7 +1,8 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { NotificationView } from '../common/server-frame';
+import { SQL_DIALECT, SqlDialect } from '../database/sql-dialect';
 import { TransactionRunner } from '../database/transaction-runner';
 import { DeliveryStreamStore } from './delivery-stream.store';
 import { Notification } from './notification.entity';
@@ -49,6 +50,7 @@ export class NotificationReplay {
     private readonly transactions: TransactionRunner,
     private readonly store: NotificationStore,
     private readonly streams: DeliveryStreamStore,
+    @Inject(SQL_DIALECT) private readonly dialect: SqlDialect,
   ) {}
 
   /**
@@ -75,9 +77,15 @@ export class NotificationReplay {
     });
   }
 
-  /** The newest numbers of the user's stream and of the broadcast stream. */
+  /**
+   * The newest committed numbers of the user's stream and of the broadcast
+   * stream. On SQLite through the transaction queue: its one connection
+   * would otherwise read a transaction still in progress, whose numbers a
+   * rollback gives back.
+   */
   positions(userId: string): Promise<{ targeted: number; broadcast: number }> {
-    return this.streams.positions(this.dataSource.manager, userId);
+    if (this.dialect.concurrentTransactions) return this.streams.positions(this.dataSource.manager, userId);
+    return this.transactions.run((manager) => this.streams.positions(manager, userId));
   }
 
   /** The newest notification id stored: where sockets that never got one catch up from. */
