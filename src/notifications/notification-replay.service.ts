@@ -5,6 +5,7 @@ import { NotificationView } from '../common/server-frame';
 import { SQL_DIALECT, SqlDialect } from '../database/sql-dialect';
 import { TransactionRunner } from '../database/transaction-runner';
 import { DeliveryStreamStore } from './delivery-stream.store';
+import { silentInStream } from './notification-frames';
 import { Notification } from './notification.entity';
 import { NotificationStore } from './notification.store';
 import { toNotificationView } from './notification.view';
@@ -99,6 +100,6 @@ function item(row: Notification, readAt: Date | null): ReplayItem {
   return {
     view: toNotificationView(row, readAt),
     position: { kind: row.recipient === null ? 'b' : 't', seq: row.seq ?? 0, after: 0 },
-    silent: row.muted || (row.expiresAt !== null && row.expiresAt.getTime() <= Date.now()),
+    silent: silentInStream(row, Date.now()),
   };
 }
