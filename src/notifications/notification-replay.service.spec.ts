@@ -2,6 +2,7 @@ import { DataSource } from 'typeorm';
 import { sqlDialect } from '../database/sql-dialect';
 import { TransactionRunner } from '../database/transaction-runner';
 import { DeliveryStreamStore } from './delivery-stream.store';
+import { InboxFeedStore } from './inbox-feed.store';
 import { NotificationReplay } from './notification-replay.service';
 import { NotificationStore } from './notification.store';
 
@@ -16,7 +17,7 @@ describe('NotificationReplay on the embedded database', () => {
     await dataSource.query("INSERT INTO delivery_streams (stream, last_seq) VALUES ('u1', 4)");
     const dialect = sqlDialect('better-sqlite3');
     transactions = new TransactionRunner(dataSource, dialect);
-    replay = new NotificationReplay(dataSource, transactions, {} as NotificationStore, new DeliveryStreamStore(dialect), dialect);
+    replay = new NotificationReplay(dataSource, transactions, {} as NotificationStore, new DeliveryStreamStore(dialect), {} as InboxFeedStore, dialect);
   });
 
   afterEach(() => dataSource.destroy());

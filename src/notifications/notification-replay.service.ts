@@ -5,10 +5,11 @@ import { NotificationView } from '../common/server-frame';
 import { SQL_DIALECT, SqlDialect } from '../database/sql-dialect';
 import { TransactionRunner } from '../database/transaction-runner';
 import { DeliveryStreamStore } from './delivery-stream.store';
+import { InboxFeedStore } from './inbox-feed.store';
 import { silentInStream } from './notification-frames';
 import { Notification } from './notification.entity';
 import { NotificationStore } from './notification.store';
-import { toNotificationView } from './notification.view';
+import { toNotificationView, UserState } from './notification.view';
 import { StreamPosition } from './stream-frame';
 
 /** Notifications in the newest page a truncated replay sends, as `GET /notifications?limit=` allows at most. */
@@ -51,6 +52,7 @@ export class NotificationReplay {
     private readonly transactions: TransactionRunner,
     private readonly store: NotificationStore,
     private readonly streams: DeliveryStreamStore,
+    private readonly feeds: InboxFeedStore,
     @Inject(SQL_DIALECT) private readonly dialect: SqlDialect,
   ) {}
 
@@ -66,11 +68,12 @@ export class NotificationReplay {
       const positions = await this.streams.positions(manager, userId);
       const rows = await this.store.after(manager, userId, cursor.targeted, cursor.broadcast, limit + 1);
       if (rows.length <= limit) return { items: rows.map(({ row, readAt }) => item(row, readAt)), truncated: false, positions };
-      const newest = await this.store.feed(userId, NEWEST_PAGE, null, false);
+      // The inbox's own page: archived, deleted and expired rows left out as `GET /notifications` leaves them out.
+      const newest = await this.feeds.feed(userId, { limit: NEWEST_PAGE, before: null, unread: false, unseen: false, archived: false }, new Date());
       return {
         items: newest
           .slice(0, NEWEST_PAGE)
-          .map(({ row, readAt }) => item(row, readAt))
+          .map(({ row, state }) => item(row, state.readAt, state))
           .reverse(),
         truncated: true,
         positions: null,
@@ -96,9 +99,9 @@ export class NotificationReplay {
   }
 }
 
-function item(row: Notification, readAt: Date | null): ReplayItem {
+function item(row: Notification, readAt: Date | null, state?: UserState): ReplayItem {
   return {
-    view: toNotificationView(row, readAt),
+    view: toNotificationView(row, readAt, state),
     position: { kind: row.recipient === null ? 'b' : 't', seq: row.seq ?? 0, after: 0 },
     silent: silentInStream(row, Date.now()),
   };
