@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { encodeFrame, notificationIdOf, PLAIN_INBOX_FIELDS, ServerEvent } from '../common/server-frame';
+import { encodeFrame, isSilentNotification, notificationIdOf, PLAIN_INBOX_FIELDS, ServerEvent } from '../common/server-frame';
 import { MAX_RECORD_ID } from '../common/record-id';
 import { NotificationFrames } from './notification-frames';
 import { Notification } from './notification.entity';
@@ -57,5 +57,18 @@ describe('NotificationFrames and notificationIdOf', () => {
       encodeFrame(ServerEvent.Resumed, { since: '1', count: 0 }),
     ];
     for (const frame of frames) expect(notificationIdOf(Buffer.from(frame))).toBeNull();
+  });
+
+  it('gives a stream a silent frame for a row that is muted or expired but not yet purged, and the full frame otherwise', () => {
+    const now = Date.parse('2026-12-02T00:00:00Z');
+    const base = { id: '9', recipient: 'alice', type: 't', actor: null, payload: '{}', createdAt: new Date(0), readAt: null, muted: false };
+    const frames = new NotificationFrames();
+    const expired = Object.assign(new Notification(), { ...base, expiresAt: new Date(now) });
+    const muted = Object.assign(new Notification(), { ...base, expiresAt: null, muted: true });
+    const live = Object.assign(new Notification(), { ...base, expiresAt: new Date(now + 1) });
+    expect(isSilentNotification(Buffer.from(frames.encodeForStream(expired, now)))).toBe(true);
+    expect(isSilentNotification(Buffer.from(frames.encodeForStream(muted, now)))).toBe(true);
+    expect(frames.encodeForStream(live, now)).toBe(frames.encode(live));
+    expect(isSilentNotification(Buffer.from(frames.encode(live)))).toBe(false);
   });
 });

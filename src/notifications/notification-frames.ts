@@ -1,10 +1,19 @@
-import { encodeFrame, ServerEvent } from '../common/server-frame';
+import { encodeFrame, ServerEvent, silentNotificationFrame } from '../common/server-frame';
 import { Notification } from './notification.entity';
 import { toNotificationView } from './notification.view';
 
 /** Stands in for the id while a frame template is built; JSON.stringify escapes it as `\u0000`. */
 const ID_MARK = '\u0000';
 const ESCAPED_ID_MARK = '\\u0000';
+
+/**
+ * Whether a row keeps its place in its stream without being pushed: muted
+ * (its recipient mutes its category) or expired by `now`. The publisher,
+ * the publish sweep and replays all apply this one rule.
+ */
+export function silentInStream(row: Notification, now: number): boolean {
+  return row.muted || (row.expiresAt !== null && row.expiresAt.getTime() <= now);
+}
 
 /**
  * Encodes `notification` frames. The rows of one multi-recipient INSERT
@@ -16,6 +25,11 @@ export class NotificationFrames {
   private key: string | null = null;
   private prefix = '';
   private suffix = '';
+
+  /** The frame a stream carries for `row`: a silent one (`silentInStream`) or the full notification. */
+  encodeForStream(row: Notification, now: number): string {
+    return silentInStream(row, now) ? silentNotificationFrame(row.id) : this.encode(row);
+  }
 
   encode(row: Notification): string {
     const key = JSON.stringify([

@@ -1,12 +1,15 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { NotificationView } from '../common/server-frame';
+import { SQL_DIALECT, SqlDialect } from '../database/sql-dialect';
 import { TransactionRunner } from '../database/transaction-runner';
 import { DeliveryStreamStore } from './delivery-stream.store';
+import { InboxFeedStore } from './inbox-feed.store';
+import { silentInStream } from './notification-frames';
 import { Notification } from './notification.entity';
 import { NotificationStore } from './notification.store';
-import { toNotificationView } from './notification.view';
+import { toNotificationView, UserState } from './notification.view';
 import { StreamPosition } from './stream-frame';
 
 /** Notifications in the newest page a truncated replay sends, as `GET /notifications?limit=` allows at most. */
@@ -49,6 +52,8 @@ export class NotificationReplay {
     private readonly transactions: TransactionRunner,
     private readonly store: NotificationStore,
     private readonly streams: DeliveryStreamStore,
+    private readonly feeds: InboxFeedStore,
+    @Inject(SQL_DIALECT) private readonly dialect: SqlDialect,
   ) {}
 
   /**
@@ -63,11 +68,12 @@ export class NotificationReplay {
       const positions = await this.streams.positions(manager, userId);
       const rows = await this.store.after(manager, userId, cursor.targeted, cursor.broadcast, limit + 1);
       if (rows.length <= limit) return { items: rows.map(({ row, readAt }) => item(row, readAt)), truncated: false, positions };
-      const newest = await this.store.feed(userId, NEWEST_PAGE, null, false);
+      // The inbox's own page: archived, deleted and expired rows left out as `GET /notifications` leaves them out.
+      const newest = await this.feeds.feed(userId, { limit: NEWEST_PAGE, before: null, unread: false, unseen: false, archived: false }, new Date());
       return {
         items: newest
           .slice(0, NEWEST_PAGE)
-          .map(({ row, readAt }) => item(row, readAt))
+          .map(({ row, state }) => item(row, state.readAt, state))
           .reverse(),
         truncated: true,
         positions: null,
@@ -75,9 +81,15 @@ export class NotificationReplay {
     });
   }
 
-  /** The newest numbers of the user's stream and of the broadcast stream. */
+  /**
+   * The newest committed numbers of the user's stream and of the broadcast
+   * stream. On SQLite through the transaction queue: its one connection
+   * would otherwise read a transaction still in progress, whose numbers a
+   * rollback gives back.
+   */
   positions(userId: string): Promise<{ targeted: number; broadcast: number }> {
-    return this.streams.positions(this.dataSource.manager, userId);
+    if (this.dialect.concurrentTransactions) return this.streams.positions(this.dataSource.manager, userId);
+    return this.transactions.run((manager) => this.streams.positions(manager, userId));
   }
 
   /** The newest notification id stored: where sockets that never got one catch up from. */
@@ -87,10 +99,10 @@ export class NotificationReplay {
   }
 }
 
-function item(row: Notification, readAt: Date | null): ReplayItem {
+function item(row: Notification, readAt: Date | null, state?: UserState): ReplayItem {
   return {
-    view: toNotificationView(row, readAt),
+    view: toNotificationView(row, readAt, state),
     position: { kind: row.recipient === null ? 'b' : 't', seq: row.seq ?? 0, after: 0 },
-    silent: row.muted || (row.expiresAt !== null && row.expiresAt.getTime() <= Date.now()),
+    silent: silentInStream(row, Date.now()),
   };
 }

@@ -114,42 +114,6 @@ export class NotificationStore {
   }
 
   /**
-   * One page of a user's feed: their targeted rows and every broadcast,
-   * newest first, ids below `before`. Reads `limit + 1` rows to know whether
-   * another page follows. Each half is a range scan on (recipient, id).
-   */
-  async feed(userId: string, limit: number, before: string | null, unreadOnly: boolean): Promise<FeedRow[]> {
-    const targeted = this.dataSource
-      .getRepository(Notification)
-      .createQueryBuilder('n')
-      .where('n.recipient = :userId', { userId })
-      .orderBy('n.id', 'DESC')
-      .limit(limit + 1);
-    const broadcasts = this.dataSource
-      .getRepository(Notification)
-      .createQueryBuilder('n')
-      .where('n.recipient IS NULL')
-      .orderBy('n.id', 'DESC')
-      .limit(limit + 1);
-    if (before !== null) {
-      targeted.andWhere('n.id < :before', { before });
-      broadcasts.andWhere('n.id < :before', { before });
-    }
-    if (unreadOnly) {
-      targeted.andWhere('n.read_at IS NULL');
-      broadcasts.andWhere('NOT EXISTS (SELECT 1 FROM broadcast_reads br WHERE br.notification_id = n.id AND br.user_id = :userId)', { userId });
-    }
-    const [own, shared] = await Promise.all([targeted.getMany(), broadcasts.getMany()]);
-    const readAt = await this.broadcastReadTimes(
-      userId,
-      shared.map((row) => row.id),
-    );
-    return [...own.map((row) => ({ row, readAt: row.readAt })), ...shared.map((row) => ({ row, readAt: readAt.get(row.id) ?? null }))]
-      .sort((a, b) => compareIdsDescending(a.row.id, b.row.id))
-      .slice(0, limit + 1);
-  }
-
-  /**
    * The user's targeted notifications with ids above `targetedAfter` and
    * the broadcasts with ids above `broadcastAfter`, merged oldest first, at
    * most `limit`: two range scans on (recipient, id). Run both in one
@@ -162,7 +126,13 @@ export class NotificationStore {
       manager
         .getRepository(Notification)
         .createQueryBuilder('n')
-        .where(recipient === null ? 'n.recipient IS NULL' : 'n.recipient = :userId', { userId })
+        .where(
+          recipient === null
+            ? // A broadcast the user deleted is gone from their inbox: a replay never brings it back.
+              'n.recipient IS NULL AND NOT EXISTS (SELECT 1 FROM broadcast_states bs WHERE bs.notification_id = n.id AND bs.user_id = :userId AND bs.deleted_at IS NOT NULL)'
+            : 'n.recipient = :userId',
+          { userId },
+        )
         .andWhere('n.id > :after', { after })
         .orderBy('n.id', 'ASC')
         .limit(limit)

@@ -2,7 +2,6 @@ import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBoo
 import { EntityManager } from 'typeorm';
 import { GROUP_BROADCASTER, GroupBroadcaster } from '../broadcaster/group-broadcaster';
 import { broadcastGroup, userGroup } from '../broadcaster/groups';
-import { silentNotificationFrame } from '../common/server-frame';
 import { TransactionRunner } from '../database/transaction-runner';
 import { BROADCAST_STREAM, DeliveryStreamStore } from './delivery-stream.store';
 import { NotificationFrames } from './notification-frames';
@@ -94,13 +93,15 @@ export class PublishSweep implements OnApplicationBootstrap, BeforeApplicationSh
       if (missing > 0) {
         const rows = await this.streams.newestRows(manager, stream.stream, missing);
         const group = stream.stream === BROADCAST_STREAM ? broadcastGroup() : userGroup(stream.stream);
+        const now = Date.now();
         await Promise.all(
           rows.map((row) =>
             this.broadcaster.publish(
               group,
               encodeStreamFrame(
                 { kind: row.recipient === null ? 'b' : 't', seq: row.seq ?? 0, after: 0 },
-                row.muted ? silentNotificationFrame(row.id) : this.frames.encode(row),
+                // Muted or expired but not yet purged: it keeps its place in the stream, as in the publisher and replays.
+                this.frames.encodeForStream(row, now),
               ),
             ),
           ),

@@ -1,7 +1,6 @@
 import { BeforeApplicationShutdown, Inject, Injectable, Logger } from '@nestjs/common';
 import { GROUP_BROADCASTER, GroupBroadcaster } from '../broadcaster/group-broadcaster';
 import { broadcastGroup, userGroup } from '../broadcaster/groups';
-import { silentNotificationFrame } from '../common/server-frame';
 import { TransactionRunner } from '../database/transaction-runner';
 import { BROADCAST_STREAM, DeliveryStreamStore } from './delivery-stream.store';
 import { NotificationFrames } from './notification-frames';
@@ -46,11 +45,12 @@ export class StreamPublisher implements BeforeApplicationShutdown {
 
   /** Publishes committed rows in the order given (per stream, that is number order). Never throws: a failure leaves the rows to the sweep. */
   publish(items: readonly Publishable[]): void {
+    const now = Date.now();
     for (const { row, position } of items) {
       const stream = row.recipient ?? BROADCAST_STREAM;
       const group = row.recipient === null ? broadcastGroup() : userGroup(row.recipient);
-      // A muted row is not pushed, but keeps its place in the stream (a silent frame), so sockets see no gap.
-      const frame = row.muted ? silentNotificationFrame(row.id) : this.frames.encode(row);
+      // A muted (or expired) row is not pushed, but keeps its place in the stream (a silent frame), so sockets see no gap.
+      const frame = this.frames.encodeForStream(row, now);
       const sent = this.broadcaster.publish(group, encodeStreamFrame(position, frame)).then(
         () => {
           this.failing = false;

@@ -81,7 +81,8 @@ export class CatchUp implements OnApplicationBootstrap {
     const { stream } = connection;
     return stream.replay(async () => {
       try {
-        stream.startAt(await this.replays.positions(connection.principal.sub));
+        const positions = await this.limited(connection, () => this.replays.positions(connection.principal.sub));
+        if (positions) stream.startAt(positions);
       } catch (error) {
         this.logger.warn(`reading the stream positions of ${connection.principal.sub} failed: ${(error as Error).message}`);
       }
@@ -139,16 +140,30 @@ export class CatchUp implements OnApplicationBootstrap {
    * the replay's snapshot; returns how many were sent.
    */
   private async send(connection: Connection, cursor: ReplayCursor, limit: number, since: string): Promise<number> {
-    const { items, truncated, positions } = await this.limiter.run(() => this.replays.missedSince(connection.principal.sub, cursor, limit));
+    const page = await this.limited(connection, () => this.replays.missedSince(connection.principal.sub, cursor, limit));
+    if (page === null) return 0;
+    const { items, truncated, positions } = page;
     if (truncated) connection.send(encodeFrame(ServerEvent.Resync, { since, limit }));
     let count = 0;
+    let admitted = false;
     for (const { view, position, silent } of items) {
-      // Muted or expired: the socket takes its place in the stream, and sends nothing.
-      if (silent) connection.stream.admitReplayed(view.id, position);
-      else if (connection.sendReplayed(view.id, position, encodeFrame(ServerEvent.Notification, view))) count++;
+      // Muted or expired, or a broadcast this socket mutes (as live delivery): it takes its place in the stream, and sends nothing.
+      if (silent || (position.kind === 'b' && view.severity !== 'critical' && connection.mutedCategories.has(view.category ?? 'general'))) {
+        if (connection.stream.admitReplayed(view.id, position)) admitted = true;
+      } else if (connection.sendReplayed(view.id, position, encodeFrame(ServerEvent.Notification, view))) {
+        count++;
+        admitted = true;
+      }
     }
     if (positions) connection.stream.replayedUpTo(positions);
+    // What the replay brought (a gap fill, a catch-up) changes the counts, as live delivery does.
+    if (admitted) connection.countsChanged?.();
     return count;
+  }
+
+  /** Runs a socket's query in its turn of the limiter; null, without querying, when the socket closed while it waited (a storm of clients that time out and retry). */
+  private limited<T>(connection: Connection, query: () => Promise<T>): Promise<T | null> {
+    return this.limiter.run(async () => (connection.socket.readyState === WebSocket.OPEN ? query() : null));
   }
 
   /** After a broadcaster outage: replays each open socket's notifications from the newest id it was sent before the interruption. */

@@ -66,6 +66,25 @@ describe('the inbox with broadcasts', () => {
     await socket.next('notification', (n) => n.id === after);
   });
 
+  it('does not replay to a resuming socket a broadcast the user deleted or muted, and replays the others', async () => {
+    const user = unique('resumer');
+    const category = `hushed-${Date.now()}`;
+    await inbox.mute(user, category);
+    const before = await inbox.broadcast();
+    const deleted = await inbox.broadcast();
+    const muted = await inbox.broadcast({ category });
+    const critical = await inbox.broadcast({ category, severity: 'critical' });
+    const kept = await inbox.broadcast();
+    await inbox.act(user, `/notifications/${deleted}`, undefined, 'delete').expect(204);
+
+    const socket = await herald.connect(user, { since: before });
+    await socket.next('resumed');
+    const replayed = socket.all('notification').map((n) => n.id);
+    expect(replayed).toEqual(expect.arrayContaining([critical, kept]));
+    expect(replayed).not.toContain(deleted);
+    expect(replayed).not.toContain(muted);
+  });
+
   it('replaces a broadcast with the same collapse key and withdraws broadcasts from every socket', async () => {
     const key = unique('banner');
     const socket = await herald.connect(unique('viewer'));
