@@ -32,6 +32,11 @@ describe('the inbox with broadcasts', () => {
     expect(await inbox.feedIds(bob)).not.toContain(id);
     expect(await inbox.feedIds(bob, { archived: 'true' })).not.toContain(id);
     await inbox.act(bob, `/notifications/${id}/unread`).expect(404);
+    await inbox.act(bob, `/notifications/${id}/read`).expect(404);
+    const reads = await inbox
+      .database()
+      .query<Array<{ n: number }>>('SELECT COUNT(*) AS n FROM broadcast_reads WHERE user_id = ? AND notification_id = ?', [bob, id]);
+    expect(Number(reads[0].n)).toBe(0);
     await inbox.act(alice, `/notifications/${id}/unarchive`).expect(204);
     expect(await inbox.feedIds(alice)).toContain(id);
   });

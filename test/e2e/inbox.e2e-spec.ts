@@ -279,6 +279,16 @@ describe('the inbox (targeted notifications)', () => {
     expect((await inbox.counts(user)).unread).toBe(1);
     await inbox.act(user, `/notifications/${id}/read`).expect(404);
   });
+
+  it('answers 404 to marking read an expired notification that the expiry has not removed yet, and leaves it unread', async () => {
+    const user = unique('expired-read');
+    const [id] = await inbox.notify([user], { expiresAt: inSeconds(3600) });
+    await inbox.database().query('UPDATE notifications SET expires_at = ? WHERE id = ?', [new Date(Date.now() - 1000), id]);
+
+    await inbox.act(user, `/notifications/${id}/read`).expect(404);
+    const [state] = await inbox.database().query<Array<{ n: number }>>('SELECT COUNT(*) AS n FROM notifications WHERE id = ? AND read_at IS NOT NULL', [id]);
+    expect(Number(state.n)).toBe(0);
+  });
 });
 
 /** Retention walks ids from the oldest: a database of its own, whose first notifications are made old. */
