@@ -1,3 +1,5 @@
+import { COUNTS_CONCURRENCY, LiveCounts } from '../../src/realtime/live-counts';
+import { expectEventually } from '../support/expect-eventually';
 import { InboxClient } from '../support/inbox-client';
 import { unique } from '../support/test-env';
 import { adminToken } from '../support/tokens';
@@ -90,6 +92,34 @@ describe('the inbox with broadcasts', () => {
       .expect(200);
     expect(response.body).toEqual({ withdrawn: 1 });
     expect(await socket.next('notification.deleted', (d) => d.ids.includes(second))).toEqual({ ids: [second] });
+  });
+});
+
+/** An app of its own, so its counts-query figures are this test's alone. */
+describe('counts after a broadcast to many sockets', () => {
+  const herald = useHerald();
+  const inbox = new InboxClient(() => herald.app);
+
+  it('queries the counts once per user, never more than COUNTS_CONCURRENCY at once, and sends every socket exact counts', async () => {
+    const users = Array.from({ length: 30 }, (_, i) => unique(`crowd-${i}`));
+    const sockets = (await Promise.all(users.map((user) => Promise.all([herald.connect(user), herald.connect(user)])))).flat();
+    const liveCounts = herald.app.app.get(LiveCounts);
+    const before = liveCounts.stats();
+    const category = unique('crowd');
+
+    await inbox.broadcast({ category });
+
+    await Promise.all(sockets.map((socket) => socket.next('counts', (c) => c.byCategory[category]?.unread === 1)));
+    for (const [i, user] of users.entries()) {
+      const truth = await inbox.counts(user);
+      for (const socket of [sockets[2 * i], sockets[2 * i + 1]]) expect(socket.all('counts').at(-1)).toEqual(truth);
+    }
+    const after = liveCounts.stats();
+    expect(after.peak).toBeLessThanOrEqual(COUNTS_CONCURRENCY);
+    expect(after.delayed - before.delayed).toBeGreaterThan(0);
+    // The two sockets of a user share its query.
+    expect(after.started - before.started).toBeGreaterThanOrEqual(users.length);
+    expect(after.started - before.started).toBeLessThan(sockets.length);
   });
 });
 
