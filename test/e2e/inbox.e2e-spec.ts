@@ -213,7 +213,8 @@ describe('the inbox (targeted notifications)', () => {
       expect(last).toBeGreaterThan(arrivals.map((frame) => frame.event).lastIndexOf('notification.state'));
     }, 10_000);
     const counts = arrivals.filter((frame) => frame.event === 'counts');
-    for (let i = 1; i < counts.length; i++) expect(counts[i].at - counts[i - 1].at).toBeGreaterThanOrEqual(200);
+    // 250 ms apart when sent; 150 ms at the client leaves room for delivery jitter and still fails without coalescing.
+    for (let i = 1; i < counts.length; i++) expect(counts[i].at - counts[i - 1].at).toBeGreaterThanOrEqual(150);
     expect(counts.length).toBeLessThan(20);
     expect(socket.all('counts').at(-1)).toEqual(await inbox.counts(user));
   });
@@ -268,12 +269,13 @@ describe('the inbox (targeted notifications)', () => {
   it('takes an expired notification out of the feed and counts, and tells the socket within 5 s of expiresAt', async () => {
     const user = unique('expiry');
     const socket = await herald.connect(user);
-    const expiresAt = inSeconds(1.5);
+    // Enough ahead that a slow POST still stores a future expiresAt.
+    const expiresAt = inSeconds(4);
     const [id] = await inbox.notify([user], { expiresAt });
     const [stays] = await inbox.notify([user]);
     await socket.next('notification', (n) => n.id === id);
 
-    await socket.next('notification.deleted', (d) => d.ids.includes(id), 8_000);
+    await socket.next('notification.deleted', (d) => d.ids.includes(id), 12_000);
     expect(Date.now() - Date.parse(expiresAt)).toBeLessThan(5_000);
     expect(await inbox.feedIds(user)).toEqual([stays]);
     expect((await inbox.counts(user)).unread).toBe(1);
