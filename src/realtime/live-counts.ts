@@ -1,6 +1,6 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { NotificationCounts } from '../common/server-frame';
-import { ReplayStats } from '../metrics/herald-metrics';
+import { HERALD_METRICS, HeraldMetrics, ReplayStats } from '../metrics/herald-metrics';
 import { CountsService } from '../notifications/counts.service';
 import { Connection } from './connection';
 import { encodeFrame, ServerEvent } from './protocol';
@@ -48,7 +48,12 @@ export class LiveCounts {
   /** Per user: the counts query that has not started reading yet, which a further asking socket joins. */
   private readonly pending = new Map<string, Promise<NotificationCounts>>();
 
-  constructor(private readonly counts: CountsService) {}
+  constructor(
+    private readonly counts: CountsService,
+    @Inject(HERALD_METRICS) metrics: HeraldMetrics,
+  ) {
+    metrics.observeCountsQueries(() => this.limiter.stats());
+  }
 
   /** The counts queries: running, waiting for a turn, the most at once (never above `COUNTS_CONCURRENCY`), started, delayed. */
   stats(): ReplayStats {

@@ -1,6 +1,7 @@
 import { COUNTS_CONCURRENCY, LiveCounts } from '../../src/realtime/live-counts';
 import { expectEventually } from '../support/expect-eventually';
 import { InboxClient } from '../support/inbox-client';
+import { parseExposition } from '../support/prometheus-text';
 import { unique } from '../support/test-env';
 import { adminToken } from '../support/tokens';
 import { useHerald } from '../support/use-herald';
@@ -122,6 +123,10 @@ describe('counts after a broadcast to many sockets', () => {
     // The two sockets of a user share its query.
     expect(after.started - before.started).toBeGreaterThanOrEqual(users.length);
     expect(after.started - before.started).toBeLessThan(sockets.length);
+    // What an operator sees of it.
+    const exposition = parseExposition((await herald.app.http().get('/metrics').expect(200)).text);
+    expect(exposition.value('herald_counts_queries_peak')).toBe(after.peak);
+    expect(exposition.value('herald_counts_queries_delayed_total')).toBe(after.delayed);
   });
 });
 
