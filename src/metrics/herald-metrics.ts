@@ -11,7 +11,7 @@ export interface DeliveryMeter {
   delivered(frame: Buffer): void;
 }
 
-/** The catch-up query admission of an instance (`REPLAY_CONCURRENCY`), read at each scrape. */
+/** A query admission of an instance (`ReplayLimiter`: catch-up under `REPLAY_CONCURRENCY`, counts), read at each scrape; the names are the catch-up metrics, `herald_counts_queries_*` alike. */
 export interface ReplayStats {
   /** Catch-up queries running now (`herald_catch_up_queries_running`). */
   readonly running: number;
@@ -45,6 +45,9 @@ export interface HeraldMetrics {
 
   /** Reports the catch-up query admission through `stats`, read at each scrape; the last registration wins. */
   observeReplays(stats: () => ReplayStats): void;
+
+  /** Reports the counts query admission (`LiveCounts`, `herald_counts_queries_*`) through `stats`, read at each scrape; the last registration wins. */
+  observeCountsQueries(stats: () => ReplayStats): void;
 }
 
 /** Injection token for the `HeraldMetrics` in use. */

@@ -49,7 +49,8 @@ export class PrometheusHeraldMetrics implements HeraldMetrics, OnModuleDestroy {
   private readonly stored: Counter<'kind'>;
   private readonly refused: Counter<'reason'>;
   private connections: () => number = () => 0;
-  private replays: () => ReplayStats = () => ({ running: 0, waiting: 0, peak: 0, started: 0, delayed: 0 });
+  private replays: () => ReplayStats = () => NO_QUERIES;
+  private countsQueries: () => ReplayStats = () => NO_QUERIES;
   /** False from a broadcaster interruption until its subscriptions are back. */
   private subscribed = true;
 
@@ -87,40 +88,20 @@ export class PrometheusHeraldMetrics implements HeraldMetrics, OnModuleDestroy {
       },
     });
 
-    for (const [name, help, stat] of [
-      [
-        'herald_catch_up_queries_running',
-        'Catch-up queries (resume replays, catch-up after a broadcaster outage) running against the database now.',
-        'running',
-      ],
-      ['herald_catch_up_queries_waiting', 'Catch-up queries waiting for a turn under REPLAY_CONCURRENCY now.', 'waiting'],
-      ['herald_catch_up_queries_peak', 'The most catch-up queries that ran at once on this instance since it started (at most REPLAY_CONCURRENCY).', 'peak'],
-    ] as const) {
-      new Gauge({
-        name,
-        help,
-        registers,
-        collect() {
-          this.set(metrics.replays()[stat]);
-        },
-      });
-    }
-    for (const [name, help, stat] of [
-      ['herald_catch_up_queries_total', 'Catch-up queries started on this instance.', 'started'],
-      ['herald_catch_up_queries_delayed_total', 'Catch-up queries that waited for a turn because REPLAY_CONCURRENCY were running.', 'delayed'],
-    ] as const) {
-      let counted = 0;
-      new Counter({
-        name,
-        help,
-        registers,
-        collect() {
-          const total = metrics.replays()[stat];
-          this.inc(total - counted);
-          counted = total;
-        },
-      });
-    }
+    admissionMetrics(registers, () => metrics.replays(), {
+      running: ['herald_catch_up_queries_running', 'Catch-up queries (resume replays, catch-up after a broadcaster outage) running against the database now.'],
+      waiting: ['herald_catch_up_queries_waiting', 'Catch-up queries waiting for a turn under REPLAY_CONCURRENCY now.'],
+      peak: ['herald_catch_up_queries_peak', 'The most catch-up queries that ran at once on this instance since it started (at most REPLAY_CONCURRENCY).'],
+      started: ['herald_catch_up_queries_total', 'Catch-up queries started on this instance.'],
+      delayed: ['herald_catch_up_queries_delayed_total', 'Catch-up queries that waited for a turn because REPLAY_CONCURRENCY were running.'],
+    });
+    admissionMetrics(registers, () => metrics.countsQueries(), {
+      running: ['herald_counts_queries_running', 'Counts queries (the counts frame of live sockets) running against the database now.'],
+      waiting: ['herald_counts_queries_waiting', 'Counts queries waiting for a turn (at most 8 run at once) now.'],
+      peak: ['herald_counts_queries_peak', 'The most counts queries that ran at once on this instance since it started (at most 8).'],
+      started: ['herald_counts_queries_total', 'Counts queries started on this instance (one serves every socket of its user that asked before it started).'],
+      delayed: ['herald_counts_queries_delayed_total', 'Counts queries that waited for a turn because 8 were running.'],
+    });
 
     broadcaster.onInterrupted(() => (this.subscribed = false));
     broadcaster.onResubscribed(() => (this.subscribed = true));
@@ -159,6 +140,10 @@ export class PrometheusHeraldMetrics implements HeraldMetrics, OnModuleDestroy {
     this.replays = stats;
   }
 
+  observeCountsQueries(stats: () => ReplayStats): void {
+    this.countsQueries = stats;
+  }
+
   /** The Prometheus text exposition (format 0.0.4): the process's defaults, then this app's metrics. */
   render(): Promise<string> {
     return Registry.merge([processMetrics(), this.registry]).metrics();
@@ -176,5 +161,39 @@ export class PrometheusHeraldMetrics implements HeraldMetrics, OnModuleDestroy {
       if (error instanceof BroadcasterUnavailableError) return false;
       throw error;
     }
+  }
+}
+
+const NO_QUERIES: ReplayStats = { running: 0, waiting: 0, peak: 0, started: 0, delayed: 0 };
+
+/**
+ * The gauges (running, waiting, peak) and counters (started, delayed) of
+ * one query admission (`ReplayLimiter`), read from `stats` at each scrape.
+ */
+function admissionMetrics(registers: Registry[], stats: () => ReplayStats, names: { readonly [K in keyof ReplayStats]: readonly [string, string] }): void {
+  for (const stat of ['running', 'waiting', 'peak'] as const) {
+    const [name, help] = names[stat];
+    new Gauge({
+      name,
+      help,
+      registers,
+      collect() {
+        this.set(stats()[stat]);
+      },
+    });
+  }
+  for (const stat of ['started', 'delayed'] as const) {
+    const [name, help] = names[stat];
+    let counted = 0;
+    new Counter({
+      name,
+      help,
+      registers,
+      collect() {
+        const total = stats()[stat];
+        this.inc(total - counted);
+        counted = total;
+      },
+    });
   }
 }

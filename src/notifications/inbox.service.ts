@@ -78,8 +78,11 @@ export class InboxService {
     this.tell(userId, ServerEvent.NotificationDeleted, { ids: [id] });
   }
 
-  /** The row if it is in the user's feed now (own or broadcast, not expired, not deleted). */
-  private async visible(userId: string, id: string): Promise<Notification> {
+  /**
+   * The row if it is in the user's feed now (own or broadcast, not expired, not deleted): the one rule every mark uses.
+   * @throws NotificationsError `notification_not_found` otherwise.
+   */
+  async visible(userId: string, id: string): Promise<Notification> {
     const row = await this.store.findVisible(userId, id);
     const gone =
       !row || (row.expiresAt !== null && row.expiresAt.getTime() <= Date.now()) || (row.recipient === null && (await this.states.deletedBroadcast(userId, id)));

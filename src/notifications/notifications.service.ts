@@ -7,6 +7,7 @@ import { isUniqueViolation } from '../database/database-errors';
 import { TransactionRunner } from '../database/transaction-runner';
 import { HERALD_METRICS, HeraldMetrics } from '../metrics/herald-metrics';
 import { IdempotencyService } from './idempotency.service';
+import { InboxService } from './inbox.service';
 import { InboxInput, inboxContent } from './inbox-content';
 import { InboxWrites } from './inbox-writes';
 import { NotificationStateStore } from './notification-state.store';
@@ -59,6 +60,7 @@ export class NotificationsService {
     @Inject(HERALD_METRICS) private readonly metrics: HeraldMetrics,
     private readonly inbox: InboxWrites,
     private readonly states: NotificationStateStore,
+    private readonly feed: InboxService,
   ) {}
 
   /**
@@ -120,11 +122,10 @@ export class NotificationsService {
   /**
    * Marks one of the user's notifications (or a broadcast) read and tells
    * the user's sockets with `notification.read`.
-   * @throws NotificationsError `notification_not_found` for an unknown id or another user's.
+   * @throws NotificationsError `notification_not_found` for an unknown id, another user's, or one that left the feed (expired, deleted).
    */
   async markRead(userId: string, id: string): Promise<void> {
-    const row = await this.store.findVisible(userId, id);
-    if (!row) throw NotificationsError.notFound(id);
+    const row = await this.feed.visible(userId, id);
     const at = new Date();
     const changed = await this.transactions.run(async (manager) => {
       // Read implies seen (docs/inbox.md).

@@ -38,7 +38,7 @@ export class Connection {
   private readonly corkFlushBytes: number;
   /** Called after a frame that changes the user's counts (set by the gateway: `LiveCounts`). */
   countsChanged?: () => void;
-  /** Called when the user changed a preference (set by the gateway: reloads `mutedCategories`). */
+  /** Called when the user changed a preference (set by the gateway: reloads `mutedCategories`, then refreshes the counts). */
   preferencesChanged?: () => void;
   /** The user's muted categories: their (broadcast) notifications are not sent, unless critical. */
   mutedCategories: ReadonlySet<string> = new Set();
@@ -80,8 +80,9 @@ export class Connection {
     if (this.socket.readyState !== WebSocket.OPEN) return;
     const counts = countsEffectOf(carried);
     if (counts === 'internal' || counts === 'preferences') {
-      if (counts === 'preferences') this.preferencesChanged?.();
-      this.countsChanged?.();
+      // A preference change refreshes the counts once the new mutes apply (the gateway's `preferencesChanged`), so that frame tells the client they do.
+      if (counts === 'preferences' && this.preferencesChanged) this.preferencesChanged();
+      else this.countsChanged?.();
       return;
     }
     // A notification travels with its stream position (stream-frame.ts), which the client never sees.

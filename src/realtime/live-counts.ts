@@ -1,10 +1,16 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { NotificationCounts } from '../common/server-frame';
+import { HERALD_METRICS, HeraldMetrics, ReplayStats } from '../metrics/herald-metrics';
 import { CountsService } from '../notifications/counts.service';
 import { Connection } from './connection';
 import { encodeFrame, ServerEvent } from './protocol';
+import { ReplayLimiter } from './replay-limiter';
 
 /** Fewest ms between two `counts` frames on one socket. */
 export const COUNTS_INTERVAL_MS = 250;
+
+/** Counts queries (each ≈3 statements) that run against the database at once on one instance; the rest wait their turn. */
+export const COUNTS_CONCURRENCY = 8;
 
 /** One socket's `counts` schedule. */
 interface CountsState {
@@ -26,13 +32,33 @@ interface CountsState {
  * Refreshes are coalesced to at most one frame per `COUNTS_INTERVAL_MS`
  * per socket; a change that lands while a query runs gets a fresh query
  * after it, so the last frame always reflects the last change.
+ *
+ * One change can ask every socket at once (a broadcast reaches them all),
+ * so the queries take turns of one `ReplayLimiter` of `COUNTS_CONCURRENCY`
+ * shared by the instance, and the sockets of one user that ask before
+ * that user's query has started share it: a broadcast to N sockets costs
+ * one query per user, never more than `COUNTS_CONCURRENCY` at once, so
+ * it cannot exhaust the connection pool.
  */
 @Injectable()
 export class LiveCounts {
   private readonly logger = new Logger(LiveCounts.name);
   private readonly states = new WeakMap<Connection, CountsState>();
+  private readonly limiter = new ReplayLimiter(COUNTS_CONCURRENCY);
+  /** Per user: the counts query that has not started reading yet, which a further asking socket joins. */
+  private readonly pending = new Map<string, Promise<NotificationCounts>>();
 
-  constructor(private readonly counts: CountsService) {}
+  constructor(
+    private readonly counts: CountsService,
+    @Inject(HERALD_METRICS) metrics: HeraldMetrics,
+  ) {
+    metrics.observeCountsQueries(() => this.limiter.stats());
+  }
+
+  /** The counts queries: running, waiting for a turn, the most at once (never above `COUNTS_CONCURRENCY`), started, delayed. */
+  stats(): ReplayStats {
+    return this.limiter.stats();
+  }
 
   /** Asks for a `counts` frame on this socket: at once (next tick) or when its 250 ms window ends. */
   schedule(connection: Connection): void {
@@ -53,7 +79,7 @@ export class LiveCounts {
     state.inFlight = true;
     state.dirty = false;
     try {
-      const counts = await this.counts.counts(connection.principal.sub);
+      const counts = await this.read(connection.principal.sub);
       connection.send(encodeFrame(ServerEvent.Counts, counts));
       state.lastSent = Date.now();
     } catch (error) {
@@ -63,5 +89,25 @@ export class LiveCounts {
       state.inFlight = false;
       if (state.dirty) this.schedule(connection);
     }
+  }
+
+  /**
+   * The user's counts from a query that starts after this call, so they
+   * include every change before it: a query not yet started is joined,
+   * otherwise a new one waits for a turn. It starts no sooner than the
+   * next check phase, so the sockets a change reached in one tick share it.
+   */
+  private read(userId: string): Promise<NotificationCounts> {
+    const waiting = this.pending.get(userId);
+    if (waiting) return waiting;
+    const query = new Promise<void>((resolve) => setImmediate(resolve)).then(() =>
+      this.limiter.run(() => {
+        // From now on it may miss a change: a later asker gets a query of its own.
+        this.pending.delete(userId);
+        return this.counts.counts(userId);
+      }),
+    );
+    this.pending.set(userId, query);
+    return query;
   }
 }

@@ -84,7 +84,8 @@ export class RealtimeGateway implements OnGatewayConnection, OnGatewayDisconnect
       (gapped) => this.catchUp.fill(gapped),
     );
     connection.countsChanged = () => this.liveCounts.schedule(connection);
-    connection.preferencesChanged = () => void this.loadMutes(connection);
+    // The counts after a preference change follow the new mutes, so a client sees when they apply.
+    connection.preferencesChanged = () => void this.loadMutes(connection).then(() => this.liveCounts.schedule(connection));
     this.registry.add(connection);
     this.catchUp.admit(connection);
     this.heartbeat.watch(connection);
