@@ -23,10 +23,14 @@ export class DeliveryDatabase {
     await this.connection.query('UNLOCK TABLES');
   }
 
-  /** How many replay reads of `notifications` (on any instance) are waiting for the table lock. */
+  /**
+   * How many replay reads of `notifications` (on any instance) are waiting for the table lock.
+   * The inbox's counts reads use the same alias; they aggregate (`COUNT(*)`), replays do not,
+   * and a test that waits for stalled replays must not be satisfied by stalled counts.
+   */
   async waitingReplays(): Promise<number> {
     const [rows] = (await this.connection.query(
-      "SELECT COUNT(*) AS n FROM information_schema.PROCESSLIST WHERE INFO LIKE 'SELECT %FROM `notifications` `n`%' AND STATE LIKE '%lock%'",
+      "SELECT COUNT(*) AS n FROM information_schema.PROCESSLIST WHERE INFO LIKE 'SELECT %FROM `notifications` `n`%' AND INFO NOT LIKE '%COUNT(*)%' AND STATE LIKE '%lock%'",
     )) as unknown as [Array<{ n: number | string }>];
     return Number(rows[0].n);
   }
