@@ -1,5 +1,4 @@
-import { AddressInfo } from 'node:net';
-import WebSocket, { WebSocketServer } from 'ws';
+import WebSocket from 'ws';
 import { GroupBroadcaster } from '../broadcaster/group-broadcaster';
 import { NotificationView, PLAIN_INBOX_FIELDS } from '../common/server-frame';
 import { HeraldConfig } from '../config/herald.config';
@@ -9,17 +8,7 @@ import { CatchUp } from './catch-up';
 import { Connection } from './connection';
 import { ConnectionRegistry } from './connection.registry';
 import { HighWaterMark } from './high-water-mark';
-
-/** A real server-side socket on loopback and a client reading it. */
-async function socketPair(): Promise<{ server: WebSocketServer; socket: WebSocket; client: WebSocket }> {
-  const server = new WebSocketServer({ host: '127.0.0.1', port: 0 });
-  await new Promise<void>((resolve) => server.once('listening', resolve));
-  const accepted = new Promise<WebSocket>((resolve) => server.once('connection', (socket) => resolve(socket)));
-  const client = new WebSocket(`ws://127.0.0.1:${(server.address() as AddressInfo).port}`);
-  const socket = await accepted;
-  await new Promise<void>((resolve) => (client.readyState === WebSocket.OPEN ? resolve() : client.once('open', () => resolve())));
-  return { server, socket, client };
-}
+import { closeSocketPair, openSocketPair, SocketPair } from '../../test/support/socket-pair';
 
 function item(id: string, kind: 't' | 'b', seq: number, fields: Partial<NotificationView> = {}, silent = false): ReplayItem {
   return {
@@ -65,16 +54,13 @@ function readUntilResumed(client: WebSocket): Promise<string[]> {
 }
 
 describe('CatchUp', () => {
-  let pair: Awaited<ReturnType<typeof socketPair>>;
+  let pair: SocketPair;
 
   beforeEach(async () => {
-    pair = await socketPair();
+    pair = await openSocketPair();
   });
 
-  afterEach(async () => {
-    pair.client.terminate();
-    await new Promise<void>((resolve) => pair.server.close(() => resolve()));
-  });
+  afterEach(() => closeSocketPair(pair));
 
   it('does not replay a non-critical broadcast in a category the socket mutes, but still replays a critical one and targeted ones', async () => {
     const replay = new FixedReplay({

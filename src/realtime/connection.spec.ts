@@ -1,35 +1,19 @@
-import { AddressInfo } from 'node:net';
-import { IncomingMessage } from 'node:http';
-import WebSocket, { WebSocketServer } from 'ws';
 import { encodeFrame, PLAIN_INBOX_FIELDS, ServerEvent, silentNotificationFrame } from '../common/server-frame';
 import { encodeStreamFrame } from '../notifications/stream-frame';
 import { Connection } from './connection';
 import { HighWaterMark } from './high-water-mark';
-
-/** A real server-side socket on loopback, its upgrade request, and a client reading it. */
-async function socketPair(): Promise<{ server: WebSocketServer; socket: WebSocket; request: IncomingMessage; client: WebSocket }> {
-  const server = new WebSocketServer({ host: '127.0.0.1', port: 0 });
-  await new Promise<void>((resolve) => server.once('listening', resolve));
-  const accepted = new Promise<[WebSocket, IncomingMessage]>((resolve) => server.once('connection', (socket, request) => resolve([socket, request])));
-  const client = new WebSocket(`ws://127.0.0.1:${(server.address() as AddressInfo).port}`);
-  const [socket, request] = await accepted;
-  await new Promise<void>((resolve) => (client.readyState === WebSocket.OPEN ? resolve() : client.once('open', () => resolve())));
-  return { server, socket, request, client };
-}
+import { closeSocketPair, openSocketPair, SocketPair } from '../../test/support/socket-pair';
 
 const principal = { sub: 'alice', roles: [], expiresAt: Math.floor(Date.now() / 1000) + 3600, issuedAt: null };
 
 describe('Connection.deliver', () => {
-  let pair: Awaited<ReturnType<typeof socketPair>>;
+  let pair: SocketPair;
 
   beforeEach(async () => {
-    pair = await socketPair();
+    pair = await openSocketPair();
   });
 
-  afterEach(async () => {
-    pair.client.terminate();
-    await new Promise<void>((resolve) => pair.server.close(() => resolve()));
-  });
+  afterEach(() => closeSocketPair(pair));
 
   it('delivers a burst larger than the send buffer cap in one tick to a socket that reads, without closing it', async () => {
     const cap = 256 * 1024;
