@@ -5,7 +5,8 @@ import { GROUP_BROADCASTER, GroupBroadcaster } from './group-broadcaster';
  * Publishes frames whose truth is already stored (a room message, a read
  * state change) without holding up the caller: a broadcaster outage costs
  * their live delivery only, and is logged as a warning. Notifications do
- * not go through here: the outbox relay publishes them and retries.
+ * not go through here: the stream publisher sends them after commit and
+ * the publish sweep re-sends any whose publish was lost.
  */
 @Injectable()
 export class BestEffortPublisher {

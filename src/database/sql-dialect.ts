@@ -2,7 +2,7 @@ import { DataSourceOptions, TableColumnOptions } from 'typeorm';
 
 /**
  * Everything Herald does differently on MySQL/MariaDB and on the embedded
- * SQLite database, in one object, so stores, the relay and migrations ask
+ * SQLite database, in one object, so stores, the delivery streams and migrations ask
  * the dialect instead of testing the driver type.
  */
 export interface SqlDialect {

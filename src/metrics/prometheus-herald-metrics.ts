@@ -15,7 +15,7 @@ const REFUSAL_REASONS: Readonly<Record<number, string>> = {
   503: 'shutting_down',
 };
 
-/** Stored to written: a relay run takes milliseconds; a broadcaster outage or an id gap (2 s grace) takes seconds. */
+/** Stored to written: a live publish takes milliseconds; a broadcaster outage or a publish left to the sweep (after 2 s) takes seconds. */
 const DELIVERY_BUCKETS_S = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
 const HTTP_BUCKETS_S = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 

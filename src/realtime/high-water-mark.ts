@@ -2,7 +2,7 @@ import { compareIds } from '../common/record-id';
 
 /**
  * The newest notification id any socket of this instance was sent (or the
- * relay's position at start-up): where a socket that never got a
+ * newest stored id at start-up): where a socket that never got a
  * notification of its own catches up from after a broadcaster outage.
  */
 export class HighWaterMark {

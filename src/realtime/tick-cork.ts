@@ -13,14 +13,14 @@ function uncorkAll(): void {
  * Corks `stream` until the end of the current tick, so the frames written
  * to it meanwhile leave in one `writev` call instead of one each. Fan-out
  * delivers all the messages of one Redis read in one tick; a socket that
- * several of them reach (a relay batch of broadcasts) then costs one system
+ * several of them reach (broadcasts published back to back) then costs one system
  * call, not one per message. `ws` corks around each frame itself; nested
  * corks are counted, so its own uncork no longer flushes until this one.
  *
  * Corked bytes count towards the socket's `bufferedAmount` like a real
  * backlog, so once `flushAtBytes` are waiting the stream is flushed at once
  * (and corked again): a burst in one tick (the embedded broadcaster hands
- * over a whole relay batch synchronously, a replay ends with everything it
+ * over a burst of publishes synchronously, a replay ends with everything it
  * held) never looks like a slow reader. Call it before checking the cap
  * and writing; `flushAtBytes` well below the cap keeps the check honest.
  */
