@@ -1,10 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { Brackets, DataSource, In, SelectQueryBuilder } from 'typeorm';
+import { Brackets, DataSource, EntityManager, In, SelectQueryBuilder } from 'typeorm';
 import { NotificationCounts } from '../common/server-frame';
 import { BroadcastRead } from './broadcast-read.entity';
 import { BroadcastState } from './broadcast-state.entity';
 import { Notification, NotificationSeverity } from './notification.entity';
+import { BROADCAST_STREAM } from './delivery-stream.store';
 import { compareIdsDescending } from './notification.store';
 import { UserState } from './notification.view';
 
@@ -27,7 +28,18 @@ export interface InboxRow {
 }
 
 /** What the counts query returns per category and criticality. */
+/** The user's counts, with what they are exact for (`InboxFeedStore.countsSnapshot`). */
+export interface CountsSnapshot {
+  counts: NotificationCounts;
+  /** The user's muted categories, as the top-level numbers left them out. */
+  muted: ReadonlySet<string>;
+  /** The newest numbers of the user's and the broadcast stream: every notification numbered up to them is counted, none above. */
+  positions: { targeted: number; broadcast: number };
+}
+
+/** One row of the counts statement: a count (`t` targeted, `b` broadcasts), a muted category (`m`), or a stream position (`p`, its number in `unread`). */
 interface CountRow {
+  kind: 't' | 'b' | 'm' | 'p';
   category: string;
   critical: number | string;
   unread: number | string;
@@ -92,38 +104,45 @@ export class InboxFeedStore {
   /**
    * Exact counts from the database: unread (and among them unseen, since
    * read implies seen), not archived, not expired, per category; the
-   * top-level numbers leave out `muted` categories except their critical
-   * notifications. The targeted half reads only `idx_notifications_counts`.
+   * top-level numbers leave out the user's muted categories except their
+   * critical notifications. Read in one statement, so in one snapshot,
+   * with the user's mutes and the newest numbers of the user's and the
+   * broadcast delivery stream: the counts include exactly the
+   * notifications numbered up to those positions (docs/inbox.md), which
+   * lets a socket add later ones itself (`LiveCounts`). The targeted half
+   * reads only `idx_notifications_counts`.
+   *
+   * Run it with `TransactionRunner.runStatement` (on SQLite a read must not
+   * see a transaction in progress on the one connection).
    */
-  async counts(userId: string, muted: ReadonlySet<string>, now: Date): Promise<NotificationCounts> {
+  async countsSnapshot(manager: EntityManager, userId: string, now: Date): Promise<CountsSnapshot> {
     const critical = "CASE WHEN n.severity = 'critical' THEN 1 ELSE 0 END";
-    const targeted = this.dataSource
-      .getRepository(Notification)
-      .createQueryBuilder('n')
-      .select('n.category', 'category')
-      .addSelect(critical, 'critical')
-      .addSelect('COUNT(*)', 'unread')
-      .addSelect('SUM(CASE WHEN n.seen_at IS NULL THEN 1 ELSE 0 END)', 'unseen')
-      .where('n.recipient = :userId AND n.read_at IS NULL AND n.archived_at IS NULL', { userId })
-      .andWhere('(n.expires_at IS NULL OR n.expires_at > :now)', { now })
-      .groupBy('n.category')
-      .addGroupBy(critical);
-    const broadcasts = this.dataSource
-      .getRepository(Notification)
-      .createQueryBuilder('n')
-      .leftJoin(BroadcastState, 'bs', 'bs.notification_id = n.id AND bs.user_id = :userId', { userId })
-      .select('n.category', 'category')
-      .addSelect(critical, 'critical')
-      .addSelect('COUNT(*)', 'unread')
-      .addSelect('SUM(CASE WHEN bs.seen_at IS NULL THEN 1 ELSE 0 END)', 'unseen')
-      .where('n.recipient IS NULL AND bs.archived_at IS NULL AND bs.deleted_at IS NULL')
-      .andWhere('(n.expires_at IS NULL OR n.expires_at > :now)', { now })
-      .andWhere('NOT EXISTS (SELECT 1 FROM broadcast_reads br WHERE br.notification_id = n.id AND br.user_id = :userId)', { userId })
-      .groupBy('n.category')
-      .addGroupBy(critical);
-    const rows = [...(await targeted.getRawMany<CountRow>()), ...(await broadcasts.getRawMany<CountRow>())];
+    const live = '(n.expires_at IS NULL OR n.expires_at > :now)';
+    // Each part keeps its own plan (docs/inbox.md); the literal `kind` tells the rows apart.
+    const sql = [
+      `SELECT 't' AS kind, n.category AS category, ${critical} AS critical, COUNT(*) AS unread, SUM(CASE WHEN n.seen_at IS NULL THEN 1 ELSE 0 END) AS unseen
+       FROM notifications n WHERE n.recipient = :userId AND n.read_at IS NULL AND n.archived_at IS NULL AND ${live}
+       GROUP BY n.category, ${critical}`,
+      `SELECT 'b', n.category, ${critical}, COUNT(*), SUM(CASE WHEN bs.seen_at IS NULL THEN 1 ELSE 0 END)
+       FROM notifications n LEFT JOIN broadcast_states bs ON bs.notification_id = n.id AND bs.user_id = :userId
+       WHERE n.recipient IS NULL AND bs.archived_at IS NULL AND bs.deleted_at IS NULL AND ${live}
+       AND NOT EXISTS (SELECT 1 FROM broadcast_reads br WHERE br.notification_id = n.id AND br.user_id = :userId)
+       GROUP BY n.category, ${critical}`,
+      `SELECT 'm', category, 0, 0, 0 FROM notification_preferences WHERE user_id = :userId AND muted = 1`,
+      `SELECT 'p', stream, 0, last_seq, 0 FROM delivery_streams WHERE stream IN (:userId, :broadcastStream)`,
+    ].join(' UNION ALL ');
+    // The driver binds the named parameters as the query builder would (a Date as the dialect stores it).
+    const [query, parameters] = manager.connection.driver.escapeQueryWithParameters(sql, { userId, now, broadcastStream: BROADCAST_STREAM }, {});
+    const rows = await manager.query<CountRow[]>(query, parameters);
+    const muted = new Set(rows.filter((row) => row.kind === 'm').map((row) => row.category));
     const counts: NotificationCounts = { unread: 0, unseen: 0, byCategory: {} };
+    const positions = { targeted: 0, broadcast: 0 };
     for (const row of rows) {
+      if (row.kind === 'm') continue;
+      if (row.kind === 'p') {
+        positions[row.category === BROADCAST_STREAM ? 'broadcast' : 'targeted'] = Number(row.unread);
+        continue;
+      }
       const unread = Number(row.unread);
       const unseen = Number(row.unseen);
       const category = (counts.byCategory[row.category] ??= { unread: 0, unseen: 0 });
@@ -133,7 +152,7 @@ export class InboxFeedStore {
       counts.unread += unread;
       counts.unseen += unseen;
     }
-    return counts;
+    return { counts, muted, positions };
   }
 
   /** Per-user state of the given broadcasts (absent: unread, unseen, not archived). */
