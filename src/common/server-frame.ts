@@ -213,35 +213,63 @@ export function countsEffectOf(frame: Buffer): 'internal' | 'preferences' | 'cha
   return frame.length > prefix && frame.compare(NOTIFICATION_EVENT_PREFIX, 0, prefix, 0, prefix) === 0 ? 'changed' : null;
 }
 
-let lastMuteFrame: Buffer | null = null;
-let lastMuteKey: { category: string; critical: boolean } | null = null;
+/** What a `notification` frame changes in its user's counts (`countsKeyOf`). */
+export interface CountsKey {
+  category: string;
+  critical: boolean;
+  /** ms since the epoch, or null. */
+  expiresAt: number | null;
+  /** It replaced an older notification (collapse), whose state the frame does not carry. */
+  replaces: boolean;
+}
+
+let lastKeyFrame: Buffer | null = null;
+let lastKey: CountsKey | null = null;
+
+/**
+ * The fields of a `notification` frame that decide the counts and the
+ * mutes. Parsed once per shared frame buffer (fan-out hands the same
+ * Buffer to every socket).
+ */
+export function countsKeyOf(frame: Buffer): CountsKey {
+  if (frame !== lastKeyFrame) {
+    const data = (JSON.parse(frame.toString('utf8')) as { data?: Partial<NotificationView> & { expired?: boolean } }).data ?? {};
+    lastKey = {
+      category: data.category ?? 'general',
+      critical: data.severity === 'critical',
+      // A silent frame says `expired` instead of the time.
+      expiresAt: data.expired === true ? 0 : typeof data.expiresAt === 'string' ? Date.parse(data.expiresAt) : null,
+      replaces: data.replaces !== undefined,
+    };
+    lastKeyFrame = frame;
+  }
+  return lastKey!;
+}
 
 /**
  * Whether a `notification` frame is in one of `muted` and not `critical`:
  * a broadcast is one row for everyone, so a user's mutes are applied to it
- * on their sockets. Parsed once per shared frame buffer (fan-out hands the
- * same Buffer to every socket); only sockets with mutes ask.
+ * on their sockets. Only sockets with mutes ask.
  */
 export function mutedOut(frame: Buffer, muted: ReadonlySet<string>): boolean {
-  if (frame !== lastMuteFrame) {
-    const data = (JSON.parse(frame.toString('utf8')) as { data?: Partial<NotificationView> }).data ?? {};
-    lastMuteKey = { category: data.category ?? 'general', critical: data.severity === 'critical' };
-    lastMuteFrame = frame;
-  }
-  return !lastMuteKey!.critical && muted.has(lastMuteKey!.category);
+  const key = countsKeyOf(frame);
+  return !key.critical && muted.has(key.category);
 }
 
 /** The end of a silent notification frame (`silentNotificationFrame`). */
 const SILENT_SUFFIX = Buffer.from('","silent":true}}');
 
 /**
- * A `notification` frame that holds only the id of a notification stored
- * but not to be pushed (its recipient muted its category): it keeps the
- * socket's delivery stream gapless (docs/delivery.md) and refreshes its
- * counts, and the socket never sends it on (`isSilentNotification`).
+ * A `notification` frame that holds only what the counts need of a
+ * notification stored but not to be pushed (its recipient muted its
+ * category, or it expired): it keeps the socket's delivery stream gapless
+ * (docs/delivery.md), lets the socket add it to its counts (a muted one
+ * counts in its category; an expired one nowhere), and the socket never
+ * sends it on (`isSilentNotification`). The id comes first, as in every
+ * notification frame (`notificationIdOf`).
  */
-export function silentNotificationFrame(id: string): string {
-  return `{"event":"notification","data":{"id":"${id}","silent":true}}`;
+export function silentNotificationFrame(id: string, category: string, expired: boolean): string {
+  return `{"event":"notification","data":{"id":"${id}","expired":${expired},"category":${JSON.stringify(category)},"silent":true}}`;
 }
 
 /** Whether a `notification` frame is a silent one. */

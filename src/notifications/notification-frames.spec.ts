@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { encodeFrame, isSilentNotification, notificationIdOf, PLAIN_INBOX_FIELDS, ServerEvent } from '../common/server-frame';
+import { countsKeyOf, encodeFrame, isSilentNotification, notificationIdOf, PLAIN_INBOX_FIELDS, ServerEvent } from '../common/server-frame';
 import { MAX_RECORD_ID } from '../common/record-id';
 import { NotificationFrames } from './notification-frames';
 import { Notification } from './notification.entity';
@@ -61,7 +61,18 @@ describe('NotificationFrames and notificationIdOf', () => {
 
   it('gives a stream a silent frame for a row that is muted or expired but not yet purged, and the full frame otherwise', () => {
     const now = Date.parse('2026-12-02T00:00:00Z');
-    const base = { id: '9', recipient: 'alice', type: 't', actor: null, payload: '{}', createdAt: new Date(0), readAt: null, muted: false };
+    const base = {
+      id: '9',
+      recipient: 'alice',
+      type: 't',
+      actor: null,
+      payload: '{}',
+      createdAt: new Date(0),
+      readAt: null,
+      muted: false,
+      category: 'promo',
+      severity: 'normal',
+    };
     const frames = new NotificationFrames();
     const expired = Object.assign(new Notification(), { ...base, expiresAt: new Date(now) });
     const muted = Object.assign(new Notification(), { ...base, expiresAt: null, muted: true });
@@ -70,5 +81,26 @@ describe('NotificationFrames and notificationIdOf', () => {
     expect(isSilentNotification(Buffer.from(frames.encodeForStream(muted, now)))).toBe(true);
     expect(frames.encodeForStream(live, now)).toBe(frames.encode(live));
     expect(isSilentNotification(Buffer.from(frames.encode(live)))).toBe(false);
+  });
+
+  it('gives a silent frame the id first and what the counts need: the category, and whether it expired', () => {
+    const now = Date.parse('2026-12-02T00:00:00Z');
+    const base = {
+      id: '9',
+      recipient: 'alice',
+      type: 't',
+      actor: null,
+      payload: '{}',
+      createdAt: new Date(0),
+      readAt: null,
+      category: 'promo',
+      severity: 'normal',
+    };
+    const frames = new NotificationFrames();
+    const expired = Buffer.from(frames.encodeForStream(Object.assign(new Notification(), { ...base, expiresAt: new Date(now), muted: false }), now));
+    const muted = Buffer.from(frames.encodeForStream(Object.assign(new Notification(), { ...base, expiresAt: null, muted: true }), now));
+    expect(notificationIdOf(muted)).toBe('9');
+    expect(countsKeyOf(muted)).toEqual({ category: 'promo', critical: false, expiresAt: null, replaces: false });
+    expect(countsKeyOf(expired)).toMatchObject({ category: 'promo', expiresAt: 0 });
   });
 });

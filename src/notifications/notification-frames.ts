@@ -28,7 +28,8 @@ export class NotificationFrames {
 
   /** The frame a stream carries for `row`: a silent one (`silentInStream`) or the full notification. */
   encodeForStream(row: Notification, now: number): string {
-    return silentInStream(row, now) ? silentNotificationFrame(row.id) : this.encode(row);
+    if (!silentInStream(row, now)) return this.encode(row);
+    return silentNotificationFrame(row.id, row.category, row.expiresAt !== null && row.expiresAt.getTime() <= now);
   }
 
   encode(row: Notification): string {

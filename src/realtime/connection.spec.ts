@@ -76,13 +76,13 @@ describe('Connection.deliver', () => {
     expect(written.map(String)).toEqual([json('1'), json('2')]);
   });
 
-  it('takes a silent (muted) notification into its stream without sending it, asks for counts, and sends the next one at once', () => {
+  it('takes a silent (muted) notification into its stream without sending it, adds it to the counts, and sends and adds the next one at once', () => {
     const written: Buffer[] = [];
     const connection = new Connection(pair.socket, principal, 1024 * 1024, new HighWaterMark(), pair.request.socket, {
       delivered: (frame) => written.push(frame),
     });
-    let countsAsked = 0;
-    connection.countsChanged = () => countsAsked++;
+    const added: number[] = [];
+    connection.notificationAdded = (position) => added.push(position.seq);
     const carried = (seq: number, frame: string) => Buffer.from(encodeStreamFrame({ kind: 't', seq, after: 0 }, frame));
     const loud = encodeFrame(ServerEvent.Notification, {
       id: '2',
@@ -96,11 +96,11 @@ describe('Connection.deliver', () => {
     connection.stream.startAt({ targeted: 0, broadcast: 0 });
     connection.stream.ready();
 
-    connection.deliver(carried(1, silentNotificationFrame('1')));
+    connection.deliver(carried(1, silentNotificationFrame('1', 'promo', false)));
     connection.deliver(carried(2, loud));
 
     // Sent at once: seq 2 follows seq 1, which the silent frame filled, so nothing was parked for a gap fill.
     expect(written.map(String)).toEqual([loud]);
-    expect(countsAsked).toBe(2);
+    expect(added).toEqual([1, 2]);
   });
 });

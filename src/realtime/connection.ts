@@ -36,8 +36,10 @@ export class Connection {
   readonly expiry: TokenExpiry;
   /** Corked bytes that are flushed at once rather than at the end of the tick (see `corkForTick`). */
   private readonly corkFlushBytes: number;
-  /** Called after a frame that changes the user's counts (set by the gateway: `LiveCounts`). */
+  /** Called after a frame that changes the user's counts in a way only the database can tell (set by the gateway: `LiveCounts.schedule`). */
   countsChanged?: () => void;
+  /** Called after a live `notification` frame took its place in the socket's stream, sent or muted (set by the gateway: `LiveCounts.added`). */
+  notificationAdded?: (position: StreamPosition, frame: Buffer) => void;
   /** Called when the user changed a preference (set by the gateway: reloads `mutedCategories`, then refreshes the counts). */
   preferencesChanged?: () => void;
   /** The user's muted categories: their (broadcast) notifications are not sent, unless critical. */
@@ -93,7 +95,7 @@ export class Connection {
     // Stored muted, or muted on this socket (a broadcast): it takes its place in the stream, and only the counts change.
     if (id !== null && (isSilentNotification(frame) || (this.mutedCategories.size > 0 && mutedOut(frame, this.mutedCategories)))) {
       this.stream.delivered();
-      this.countsChanged?.();
+      this.notificationAdded?.(decoded!.position, frame);
       return;
     }
     if (this.transport) corkForTick(this.transport, this.corkFlushBytes);
@@ -108,7 +110,7 @@ export class Connection {
     }
     this.deliveries?.delivered(frame);
     this.stream.delivered();
-    this.countsChanged?.();
+    this.notificationAdded?.(decoded!.position, frame);
   };
 
   /** Sends a frame built for this socket alone. */

@@ -84,6 +84,7 @@ export class RealtimeGateway implements OnGatewayConnection, OnGatewayDisconnect
       (gapped) => this.catchUp.fill(gapped),
     );
     connection.countsChanged = () => this.liveCounts.schedule(connection);
+    connection.notificationAdded = (position, frame) => this.liveCounts.added(connection, position, frame);
     // The counts after a preference change follow the new mutes, so a client sees when they apply.
     connection.preferencesChanged = () => void this.loadMutes(connection).then(() => this.liveCounts.schedule(connection));
     this.registry.add(connection);

@@ -1,6 +1,7 @@
 import { NotificationCounts } from '../../src/common/server-frame';
 import { expectEventually } from '../support/expect-eventually';
 import { InboxClient } from '../support/inbox-client';
+import { scrapeMetrics } from '../support/scrape-metrics';
 import { unique } from '../support/test-env';
 import { useHerald } from '../support/use-herald';
 
@@ -104,4 +105,25 @@ describe('counts after many mixed operations', () => {
     expect(Object.fromEntries(rows.map((row) => [row.category, { unread: Number(row.unread), unseen: Number(row.unseen) }]))).toEqual(want.byCategory);
     await expectEventually(() => expect(socket.all('counts').at(-1)).toEqual(want), 5_000);
   }, 300_000);
+
+  it('add live notifications to a socket’s counts without a read: muted, critical and broadcast ones cost no counts query, and the last frame is exact', async () => {
+    const user = unique('live-add');
+    await inbox.mute(user, 'promo');
+    const socket = await herald.connect(user);
+    await inbox.notify([user]);
+    // The first counts of a socket come from a read.
+    await expectEventually(async () => expect(socket.all('counts').at(-1)).toEqual(await inbox.counts(user)));
+    const queries = async () => (await scrapeMetrics(herald.app.baseUrl)).value('herald_counts_queries_total');
+    const before = await queries();
+
+    const bodies = [{}, { category: 'promo' }, { category: 'promo', severity: 'critical' }, { category: 'billing', severity: 'high' }];
+    for (let i = 0; i < 16; i++) {
+      if (i % 5 === 4) await inbox.broadcast(bodies[i % bodies.length]);
+      else await inbox.notify([user], bodies[i % bodies.length]);
+    }
+    const want = await inbox.counts(user);
+    expect(want).toMatchObject({ unread: 13, byCategory: { promo: { unread: 8 } } });
+    await expectEventually(() => expect(socket.all('counts').at(-1)).toEqual(want));
+    expect(await queries()).toBe(before);
+  });
 });
