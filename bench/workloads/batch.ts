@@ -7,7 +7,7 @@ export const batch: Workload = {
   async run(context) {
     const users = context.quick ? 200 : 1_000;
     const posts = context.quick ? 40 : 200;
-    const setups = await runSetups(context, 'batch', [...heraldAndBaseline(), ...compareSetups()], {
+    const setups = await runSetups(context, 'batch', [...heraldAndBaseline('batch'), ...compareSetups()], {
       sockets: users,
       measured: { kind: 'batch', count: posts, concurrency: 4, batchSize: 100 },
       warmup: 10,

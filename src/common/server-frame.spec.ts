@@ -1,4 +1,13 @@
-import { COUNTS_CHANGED_FRAME, countsEffectOf, encodeFrame, mutedOut, PLAIN_INBOX_FIELDS, PREFERENCES_CHANGED_FRAME, ServerEvent } from './server-frame';
+import {
+  countsKeyOf,
+  COUNTS_CHANGED_FRAME,
+  countsEffectOf,
+  encodeFrame,
+  mutedOut,
+  PLAIN_INBOX_FIELDS,
+  PREFERENCES_CHANGED_FRAME,
+  ServerEvent,
+} from './server-frame';
 
 describe('countsEffectOf', () => {
   const frame = (text: string) => Buffer.from(text);
@@ -37,5 +46,26 @@ describe('countsEffectOf', () => {
     ]) {
       expect(countsEffectOf(frame(text))).toBeNull();
     }
+  });
+});
+
+describe('countsKeyOf', () => {
+  const frame = (id: string, data: Record<string, unknown>) => Buffer.from(JSON.stringify({ event: 'notification', data: { id, ...data } }));
+
+  it('reads each frame’s own fields, also when consecutive frames differ only in what follows the id', () => {
+    expect(countsKeyOf(frame('1', { category: 'billing', severity: 'critical', expiresAt: null }))).toEqual({
+      category: 'billing',
+      critical: true,
+      expiresAt: null,
+      replaces: false,
+    });
+    expect(countsKeyOf(frame('2', { category: 'billing', severity: 'critical', expiresAt: null }))).toMatchObject({ category: 'billing', critical: true });
+    expect(countsKeyOf(frame('3', { category: 'billing', severity: 'normal', expiresAt: '2026-12-02T00:00:00.000Z', replaces: '1' }))).toEqual({
+      category: 'billing',
+      critical: false,
+      expiresAt: Date.parse('2026-12-02T00:00:00.000Z'),
+      replaces: true,
+    });
+    expect(countsKeyOf(frame('4', {}))).toEqual({ category: 'general', critical: false, expiresAt: null, replaces: false });
   });
 });

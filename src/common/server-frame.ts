@@ -224,15 +224,23 @@ export interface CountsKey {
 }
 
 let lastKeyFrame: Buffer | null = null;
+/** The last parsed frame from the end of its id on: the rows of one multi-recipient POST differ only before it. */
+let lastKeyRest: Buffer | null = null;
 let lastKey: CountsKey | null = null;
 
 /**
  * The fields of a `notification` frame that decide the counts and the
  * mutes. Parsed once per shared frame buffer (fan-out hands the same
- * Buffer to every socket).
+ * Buffer to every socket), and once per run of frames that differ only
+ * by id (a multi-recipient POST).
  */
 export function countsKeyOf(frame: Buffer): CountsKey {
-  if (frame !== lastKeyFrame) {
+  if (frame === lastKeyFrame) return lastKey!;
+  const prefixed =
+    frame.length > NOTIFICATION_PREFIX.length && frame.compare(NOTIFICATION_PREFIX, 0, NOTIFICATION_PREFIX.length, 0, NOTIFICATION_PREFIX.length) === 0;
+  const idEnd = prefixed ? frame.indexOf(0x22, NOTIFICATION_PREFIX.length) : -1;
+  const rest = idEnd > 0 ? frame.subarray(idEnd) : null;
+  if (rest === null || lastKeyRest === null || !rest.equals(lastKeyRest)) {
     const data = (JSON.parse(frame.toString('utf8')) as { data?: Partial<NotificationView> & { expired?: boolean } }).data ?? {};
     lastKey = {
       category: data.category ?? 'general',
@@ -241,8 +249,9 @@ export function countsKeyOf(frame: Buffer): CountsKey {
       expiresAt: data.expired === true ? 0 : typeof data.expiresAt === 'string' ? Date.parse(data.expiresAt) : null,
       replaces: data.replaces !== undefined,
     };
-    lastKeyFrame = frame;
   }
+  lastKeyFrame = frame;
+  lastKeyRest = rest;
   return lastKey!;
 }
 

@@ -113,9 +113,15 @@ export class LiveCounts {
     if (!state.base || state.stale) {
       state.stale = true;
     } else {
-      const outcome = addNotification(state.base, position, key, Date.now());
+      const now = Date.now();
+      const outcome = addNotification(state.base, position, key, now);
       if (outcome === 'included') return;
       if (outcome === 'unknown') state.stale = true;
+      else if (!state.timer && now >= state.lastSent + COUNTS_INTERVAL_MS) {
+        // In the tick of the notification frame, so the socket's corked write carries both.
+        this.send(connection, state, state.base);
+        return;
+      }
     }
     this.arm(connection, state);
   }
