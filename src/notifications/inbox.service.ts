@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { EntityManager } from 'typeorm';
 import { BestEffortPublisher } from '../broadcaster/best-effort-publisher';
 import { userGroup } from '../broadcaster/groups';
 import { encodeFrame, NotificationSelection, ServerEvent, ServerEventMap } from '../common/server-frame';
@@ -50,16 +51,15 @@ export class InboxService {
   /** @throws NotificationsError `notification_not_found` for an unknown id, another user's, or one that left the feed. */
   async markUnread(userId: string, id: string): Promise<void> {
     const row = await this.visible(userId, id);
-    await this.transactions.run((manager) => this.states.markUnread(manager, userId, row));
+    await this.transactions.runStatement((manager) => this.states.markUnread(manager, userId, row));
     this.tell(userId, ServerEvent.NotificationState, { ids: [id], read: false });
   }
 
   /** Archives (or unarchives) one notification; read and seen stay as they are. */
   async setArchived(userId: string, id: string, archived: boolean): Promise<void> {
     const row = await this.visible(userId, id);
-    await this.transactions.run((manager) =>
-      archived ? this.states.setMark(manager, userId, [id], 'archivedAt', new Date()) : this.states.clearMark(manager, userId, row, 'archivedAt'),
-    );
+    if (!archived) await this.transactions.runStatement((manager) => this.states.clearMark(manager, userId, row, 'archivedAt'));
+    else await this.inOne(row, (manager) => this.states.setRowMark(manager, userId, row, 'archivedAt', new Date()));
     this.tell(userId, ServerEvent.NotificationState, { ids: [id], archived });
   }
 
@@ -74,7 +74,7 @@ export class InboxService {
   /** Deletes one notification from the user's feed for good. */
   async delete(userId: string, id: string): Promise<void> {
     const row = await this.visible(userId, id);
-    await this.transactions.run((manager) => this.states.delete(manager, userId, row, new Date()));
+    await this.inOne(row, (manager) => this.states.delete(manager, userId, row, new Date()));
     this.tell(userId, ServerEvent.NotificationDeleted, { ids: [id] });
   }
 
@@ -88,6 +88,11 @@ export class InboxService {
       !row || (row.expiresAt !== null && row.expiresAt.getTime() <= Date.now()) || (row.recipient === null && (await this.states.deletedBroadcast(userId, id)));
     if (gone) throw NotificationsError.notFound(id);
     return row;
+  }
+
+  /** Runs a change to one row: as a lone statement where it is one (the user's own row), else in a transaction. */
+  inOne<T>(row: Notification, work: (manager: EntityManager) => Promise<T>): Promise<T> {
+    return this.states.singleStatement(row) ? this.transactions.runStatement(work) : this.transactions.run(work);
   }
 
   private tell<E extends 'notification.state' | 'notification.deleted'>(userId: string, event: E, data: ServerEventMap[E]): void {

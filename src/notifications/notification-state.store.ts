@@ -49,19 +49,37 @@ export class NotificationStateStore {
     }
   }
 
-  /** Clears `mark` (archived) on one visible row. */
+  /**
+   * Sets `mark` on one visible row. For the user's own row that is one
+   * statement (`singleStatement`); a broadcast's state row may have to be
+   * created first, so run that in a transaction.
+   */
+  async setRowMark(manager: EntityManager, userId: string, row: Notification, mark: 'seenAt' | 'archivedAt', at: Date): Promise<void> {
+    if (row.recipient !== null) {
+      await manager.getRepository(Notification).update({ id: row.id, recipient: userId, [mark]: IsNull() }, { [mark]: at });
+      return;
+    }
+    await this.setMark(manager, userId, [row.id], mark, at);
+  }
+
+  /** Whether a change to `row` is one statement, atomic without a transaction (`TransactionRunner.runStatement`): the user's own rows. */
+  singleStatement(row: Notification): boolean {
+    return row.recipient !== null;
+  }
+
+  /** Clears `mark` (archived) on one visible row (one statement). */
   async clearMark(manager: EntityManager, userId: string, row: Notification, mark: 'archivedAt'): Promise<void> {
     if (row.recipient !== null) await manager.getRepository(Notification).update({ id: row.id, recipient: userId }, { [mark]: null });
     else await manager.getRepository(BroadcastState).update({ userId, notificationId: row.id }, { [mark]: null });
   }
 
-  /** Marks one visible row unread (its seen mark stays). */
+  /** Marks one visible row unread (its seen mark stays; one statement). */
   async markUnread(manager: EntityManager, userId: string, row: Notification): Promise<void> {
     if (row.recipient !== null) await manager.getRepository(Notification).update({ id: row.id, recipient: userId }, { readAt: null });
     else await manager.getRepository(BroadcastRead).delete({ userId, notificationId: row.id });
   }
 
-  /** Deletes one visible row from the user's feed for good (a broadcast: for this user only). */
+  /** Deletes one visible row from the user's feed for good (a broadcast: for this user only; the user's own row in one statement). */
   async delete(manager: EntityManager, userId: string, row: Notification, at: Date): Promise<void> {
     if (row.recipient !== null) {
       await manager.getRepository(Notification).delete({ id: row.id, recipient: userId });

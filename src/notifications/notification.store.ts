@@ -170,6 +170,23 @@ export class NotificationStore {
   }
 
   /**
+   * Marks the user's own visible row read and seen in one statement.
+   * @returns true when it was unread as `row` was read (two concurrent
+   *   requests may both say so; the frames they send are hints).
+   */
+  async markOwnRead(manager: EntityManager, userId: string, row: Notification, at: Date): Promise<boolean> {
+    const result = await manager
+      .getRepository(Notification)
+      .createQueryBuilder()
+      .update()
+      .set({ readAt: () => 'COALESCE(read_at, :at)', seenAt: () => 'COALESCE(seen_at, :at)' })
+      .where('id = :id AND recipient = :userId', { id: row.id, userId })
+      .setParameter('at', at)
+      .execute();
+    return row.readAt === null && (result.affected ?? 0) > 0;
+  }
+
+  /**
    * Marks one visible row read for the user.
    * @returns true when its state changed (it was unread).
    */

@@ -127,11 +127,14 @@ export class NotificationsService {
   async markRead(userId: string, id: string): Promise<void> {
     const row = await this.feed.visible(userId, id);
     const at = new Date();
-    const changed = await this.transactions.run(async (manager) => {
-      // Read implies seen (docs/inbox.md).
-      await this.states.setMark(manager, userId, [id], 'seenAt', at);
-      return this.store.markRead(manager, userId, row, at);
-    });
+    // Read implies seen (docs/inbox.md). The user's own row takes one statement; a broadcast's read and seen marks live in two tables.
+    const changed =
+      row.recipient !== null
+        ? await this.transactions.runStatement((manager) => this.store.markOwnRead(manager, userId, row, at))
+        : await this.transactions.run(async (manager) => {
+            await this.states.setMark(manager, userId, [id], 'seenAt', at);
+            return this.store.markRead(manager, userId, row, at);
+          });
     if (changed) {
       this.publish(userGroup(userId), encodeFrame(ServerEvent.NotificationRead, { ids: [id] }));
       this.publish(userGroup(userId), encodeFrame(ServerEvent.NotificationState, { ids: [id], read: true, seen: true }));
