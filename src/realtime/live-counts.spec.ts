@@ -5,7 +5,7 @@ import { CountsService } from '../notifications/counts.service';
 import { CountsSnapshot } from '../notifications/inbox-feed.store';
 import { StreamPosition } from '../notifications/stream-frame';
 import { Connection } from './connection';
-import { addNotification, COUNTS_CONCURRENCY, LiveCounts } from './live-counts';
+import { addNotification, COUNTS_CONCURRENCY, COUNTS_INTERVAL_MS, COUNTS_RIDE_ALONG_MS, LiveCounts } from './live-counts';
 
 /** Metrics are not what these tests look at: LiveCounts' own stats() is. */
 const unobserved = { observeCountsQueries: () => undefined } as unknown as HeraldMetrics;
@@ -185,5 +185,39 @@ describe('addNotification', () => {
     expect(addNotification(counts, targeted(6), key(), now)).toBe('unknown');
     expect(addNotification(counts, targeted(5), key({ replaces: '3' }), now)).toBe('unknown');
     expect(counts).toEqual(base());
+  });
+});
+
+describe('LiveCounts, on the clock', () => {
+  beforeEach(() => jest.useFakeTimers({ doNotFake: ['setImmediate', 'nextTick', 'queueMicrotask'] }));
+  afterEach(() => jest.useRealTimers());
+
+  it('holds counts that need no read past their window for the next notification to ride along with, and sends them on their own 100 ms later', async () => {
+    const database = new ControlledCounts();
+    const live = new LiveCounts(database as unknown as CountsService, unobserved);
+    const socket = socketOf('erin');
+    const first = socket.nextFrame();
+    live.schedule(socket);
+    jest.advanceTimersByTime(0);
+    await database.readsAsked(1);
+    database.reads[0].answer(0, { targeted: 1, broadcast: 0 });
+    await first;
+
+    // Inside the window: held.
+    live.added(socket, targeted(2), notificationFrame('2'));
+    jest.advanceTimersByTime(COUNTS_INTERVAL_MS + 50);
+    expect(socket.frames).toHaveLength(1);
+    // The next notification after the window takes them along at once, with itself counted.
+    live.added(socket, targeted(3), notificationFrame('3'));
+    expect(socket.frames.at(-1)).toMatchObject({ unread: 2 });
+    expect(socket.frames).toHaveLength(2);
+
+    // With nothing to ride along with, they go on their own once the wait is over.
+    live.added(socket, targeted(4), notificationFrame('4'));
+    jest.advanceTimersByTime(COUNTS_INTERVAL_MS - 1);
+    expect(socket.frames).toHaveLength(2);
+    jest.advanceTimersByTime(COUNTS_RIDE_ALONG_MS + 1);
+    expect(socket.frames.at(-1)).toMatchObject({ unread: 3 });
+    expect(database.reads).toHaveLength(1);
   });
 });

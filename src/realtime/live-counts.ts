@@ -11,6 +11,14 @@ import { ReplayLimiter } from './replay-limiter';
 /** Fewest ms between two `counts` frames on one socket. */
 export const COUNTS_INTERVAL_MS = 250;
 
+/**
+ * How long past its window a `counts` frame that needs no read waits for
+ * the socket's next notification to ride along with, in ms: during a
+ * fan-out the frame then shares the notification's write instead of
+ * costing the socket a write (a system call) of its own.
+ */
+export const COUNTS_RIDE_ALONG_MS = 100;
+
 /** Counts queries (one statement each) that run against the database at once on one instance; the rest wait their turn. */
 export const COUNTS_CONCURRENCY = 8;
 
@@ -99,6 +107,9 @@ export class LiveCounts {
   schedule(connection: Connection): void {
     const state = this.stateOf(connection);
     state.stale = true;
+    // A frame waiting for a ride-along goes at the window's end now.
+    clearTimeout(state.timer);
+    state.timer = undefined;
     this.arm(connection, state);
   }
 
@@ -116,9 +127,14 @@ export class LiveCounts {
       const now = Date.now();
       const outcome = addNotification(state.base, position, key, now);
       if (outcome === 'included') return;
-      if (outcome === 'unknown') state.stale = true;
-      else if (!state.timer && now >= state.lastSent + COUNTS_INTERVAL_MS) {
+      if (outcome === 'unknown') {
+        this.schedule(connection);
+        return;
+      }
+      if (now >= state.lastSent + COUNTS_INTERVAL_MS) {
         // In the tick of the notification frame, so the socket's corked write carries both.
+        clearTimeout(state.timer);
+        state.timer = undefined;
         this.send(connection, state, state.base);
         return;
       }
@@ -135,7 +151,9 @@ export class LiveCounts {
   /** Sends the next frame once the socket's window allows; a running read arms it again when done. */
   private arm(connection: Connection, state: CountsState): void {
     if (state.inFlight || state.timer) return;
-    const wait = Math.max(0, state.lastSent + COUNTS_INTERVAL_MS - Date.now());
+    // A frame that needs a read goes at the window's end; one that does not waits a little longer for a notification to ride along with.
+    const rideAlong = state.stale || !state.base ? 0 : COUNTS_RIDE_ALONG_MS;
+    const wait = Math.max(0, state.lastSent + COUNTS_INTERVAL_MS + rideAlong - Date.now());
     state.timer = setTimeout(() => void this.fire(connection, state), wait);
     state.timer.unref();
   }
