@@ -50,7 +50,7 @@ export class InboxWrites {
     return { ...content, mutedFor: muted, replaces: newestPerRecipient(replaced) };
   }
 
-  /** Plain SQL: this runs in most POSTs, and TypeORM's find costs more CPU than the statement. */
+  /** Plain SQL: it runs for every batch POST, and TypeORM's find costs more CPU than the statement itself. */
   private async mutedRecipients(manager: EntityManager, recipients: readonly string[], content: NotificationContent): Promise<Set<string>> {
     const muted = new Set<string>();
     if (content.severity === 'critical') return muted;
