@@ -23,6 +23,8 @@ export interface TargetedAllocation {
   seqs: number[];
   /** The broadcast stream's newest number, read under a shared lock: no broadcast commits between it and this transaction. */
   after: number;
+  /** With `mutedCategory`: the recipients who muted it, read by the same statement (see `allocateTargeted`); otherwise undefined. */
+  mutedFor?: Set<string>;
 }
 
 /**
@@ -42,12 +44,33 @@ export interface TargetedAllocation {
 export class DeliveryStreamStore {
   constructor(@Inject(SQL_DIALECT) private readonly dialect: SqlDialect) {}
 
-  /** Takes the next number in each recipient's stream (a recipient listed twice gets two). Run it in the inserting transaction, before the INSERT. */
-  async allocateTargeted(manager: EntityManager, recipients: readonly string[], now: number): Promise<TargetedAllocation> {
-    const rows = (await manager.query(`SELECT last_seq FROM delivery_streams WHERE stream = ?${this.dialect.lockInShareMode}`, [BROADCAST_STREAM])) as Array<{
-      last_seq: string | number;
-    }>;
+  /**
+   * Takes the next number in each recipient's stream (a recipient listed
+   * twice gets two). Run it in the inserting transaction, before the INSERT.
+   *
+   * With `mutedCategory` and one recipient, the statement that locks the
+   * broadcast row also reads whether the recipient muted that category,
+   * saving the mute lookup its round trip. The lock clause covers only the
+   * outer table: the subquery is a consistent read that locks no
+   * preference row, so `PUT /preferences` never waits for a POST (MariaDB
+   * and MySQL 8 both; `inbox.e2e-spec.ts` holds a POST open and
+   * shows it). Being the transaction's first consistent read, it also fixes
+   * the transaction's snapshot before the user's stream lock, so a caller
+   * whose later reads must see what the stream lock's previous holder
+   * committed (the collapse) leaves it out.
+   */
+  async allocateTargeted(manager: EntityManager, recipients: readonly string[], now: number, mutedCategory?: string): Promise<TargetedAllocation> {
+    const readMutes = mutedCategory !== undefined && recipients.length === 1;
+    const rows = (await manager.query(
+      readMutes
+        ? `SELECT last_seq, EXISTS(SELECT 1 FROM notification_preferences WHERE user_id = ? AND category = ? AND muted = 1) AS muted
+           FROM delivery_streams WHERE stream = ?${this.dialect.lockInShareMode}`
+        : `SELECT last_seq FROM delivery_streams WHERE stream = ?${this.dialect.lockInShareMode}`,
+      readMutes ? [recipients[0], mutedCategory, BROADCAST_STREAM] : [BROADCAST_STREAM],
+    )) as Array<{ last_seq: string | number; muted?: string | number }>;
     const after = Number(rows[0]?.last_seq ?? 0);
+    // No broadcast row (never after the migration) would hide the answer: then the caller reads mutes itself.
+    const mutedFor = readMutes && rows.length > 0 ? new Set(Number(rows[0].muted) === 1 ? recipients : []) : undefined;
     const counts = new Map<string, number>();
     for (const recipient of recipients) counts.set(recipient, (counts.get(recipient) ?? 0) + 1);
     const streams = [...counts.keys()].sort();
@@ -84,7 +107,7 @@ export class DeliveryStreamStore {
       used.set(recipient, taken + 1);
       return last.get(recipient)! - counts.get(recipient)! + 1 + taken;
     });
-    return { seqs, after };
+    return { seqs, after, mutedFor };
   }
 
   /** Takes the next number of the broadcast stream (locking its row exclusively until commit). */

@@ -1,6 +1,5 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager, In, IsNull } from 'typeorm';
-import { NotificationPreference } from '../preferences/notification-preference.entity';
 import { INSERT_CHUNK, NotificationContent } from './notification.store';
 import { Notification } from './notification.entity';
 
@@ -21,26 +20,47 @@ export interface Replaced {
 @Injectable()
 export class InboxWrites {
   /**
-   * Applies the inbox rules to `content` for these recipients (null: a
-   * broadcast) inside the inserting transaction, before the INSERT: the
-   * recipients who muted its category, and the collapse (older rows with
-   * the key deleted, the newest of each recipient's named in `replaces`).
+   * The category whose mutes the stream allocation may read for these
+   * recipients in its first statement (`DeliveryStreamStore.allocateTargeted`),
+   * or undefined when `prepare` must read them itself: `critical` ignores
+   * mutes, and a collapse reads the recipients' rows after the stream
+   * lock, which needs the transaction's snapshot taken there, not by an
+   * earlier mute read.
    */
-  async prepare(manager: EntityManager, recipients: readonly string[] | null, content: NotificationContent): Promise<NotificationContent> {
-    const mutedFor = recipients === null ? undefined : await this.mutedRecipients(manager, recipients, content);
-    const replaced = content.collapseKey === null ? [] : await this.collapse(manager, recipients, content.collapseKey);
-    return { ...content, mutedFor, replaces: newestPerRecipient(replaced) };
+  foldableMuteCategory(recipients: readonly string[], content: NotificationContent): string | undefined {
+    if (recipients.length !== 1 || content.severity === 'critical' || content.collapseKey !== null) return undefined;
+    return content.category;
   }
 
+  /**
+   * Applies the inbox rules to `content` for these recipients (null: a
+   * broadcast) inside the inserting transaction, before the INSERT: the
+   * recipients who muted its category (`mutedFor` when the caller already
+   * read them), and the collapse (older rows with the key deleted, the
+   * newest of each recipient's named in `replaces`).
+   */
+  async prepare(
+    manager: EntityManager,
+    recipients: readonly string[] | null,
+    content: NotificationContent,
+    mutedFor?: ReadonlySet<string>,
+  ): Promise<NotificationContent> {
+    const muted = recipients === null ? undefined : (mutedFor ?? (await this.mutedRecipients(manager, recipients, content)));
+    const replaced = content.collapseKey === null ? [] : await this.collapse(manager, recipients, content.collapseKey);
+    return { ...content, mutedFor: muted, replaces: newestPerRecipient(replaced) };
+  }
+
+  /** Plain SQL: it runs for every batch POST, and TypeORM's find costs more CPU than the statement itself. */
   private async mutedRecipients(manager: EntityManager, recipients: readonly string[], content: NotificationContent): Promise<Set<string>> {
     const muted = new Set<string>();
     if (content.severity === 'critical') return muted;
     for (let start = 0; start < recipients.length; start += INSERT_CHUNK) {
-      const rows = await manager.getRepository(NotificationPreference).find({
-        select: { userId: true },
-        where: { category: content.category, muted: true, userId: In(recipients.slice(start, start + INSERT_CHUNK)) },
-      });
-      for (const row of rows) muted.add(row.userId);
+      const chunk = recipients.slice(start, start + INSERT_CHUNK);
+      const rows = await manager.query<Array<{ user_id: string }>>(
+        `SELECT user_id FROM notification_preferences WHERE category = ? AND muted = 1 AND user_id IN (${chunk.map(() => '?').join(', ')})`,
+        [content.category, ...chunk],
+      );
+      for (const row of rows) muted.add(row.user_id);
     }
     return muted;
   }

@@ -161,9 +161,15 @@ export class NotificationsService {
 
   /** Takes each recipient's next stream number, then inserts the rows; run it in a transaction. */
   private async insertTargeted(manager: EntityManager, recipients: readonly string[], content: NotificationContent): Promise<Stored> {
-    const { seqs, after } = await this.streams.allocateTargeted(manager, recipients, Date.now());
-    // Mutes and collapse (InboxWrites) after the stream locks, as every writer takes its locks.
-    const prepared = await this.inbox.prepare(manager, recipients, content);
+    // A single recipient's mute is read by the statement that locks the broadcast row (a read that locks nothing).
+    const { seqs, after, mutedFor } = await this.streams.allocateTargeted(
+      manager,
+      recipients,
+      Date.now(),
+      this.inbox.foldableMuteCategory(recipients, content),
+    );
+    // The rest of the inbox rules (InboxWrites) after the stream locks, as every writer takes its locks.
+    const prepared = await this.inbox.prepare(manager, recipients, content, mutedFor);
     const ids = await this.store.insertTargeted(manager, recipients, prepared, seqs);
     return {
       ids,

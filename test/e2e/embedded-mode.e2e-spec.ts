@@ -100,6 +100,28 @@ describe('embedded mode (SQLite file, in-process broadcaster)', () => {
     expect((await get('/notifications', alice).expect(200)).body.items[0].readAt).toEqual(expect.any(String));
   });
 
+  it('stores a muted category quietly for one recipient and in a batch, and pushes critical ones', async () => {
+    const service = await devToken('embedded-service', ['service']);
+    const [erin, fred] = [await devToken('erin'), await devToken('fred')];
+    await herald.app.http().put('/preferences/categories/promo').set('authorization', `Bearer ${erin}`).send({ muted: true }).expect(204);
+    const socket = await connect('erin', erin);
+    const notify = async (recipients: string[], body: object) =>
+      (
+        await post('/notifications', service)
+          .send({ recipients, type: 'embedded.mute', ...body })
+          .expect(201)
+      ).body.ids as string[];
+
+    const [single] = await notify(['erin'], { category: 'promo' });
+    const [batched, fredId] = await notify(['erin', 'fred'], { category: 'promo' });
+    const [critical] = await notify(['erin'], { category: 'promo', severity: 'critical' });
+    await socket.next('notification', (n) => n.id === critical);
+    expect(socket.all('notification').map((n) => n.id)).toEqual([critical]);
+    const feed = await get('/notifications', erin).expect(200);
+    expect((feed.body.items as Array<{ id: string }>).map((item) => item.id)).toEqual([critical, batched, single]);
+    expect((await get('/notifications', fred).expect(200)).body.items[0].id).toBe(fredId);
+  });
+
   it('delivers a broadcast to every connected user and puts it in every feed', async () => {
     const admin = await devToken('embedded-admin', ['admin']);
     const [alice, bob] = await Promise.all([devToken('alice'), devToken('bob')]);

@@ -1,9 +1,11 @@
 import { NotificationCounts } from '../../src/common/server-frame';
 import { expectEventually } from '../support/expect-eventually';
 import { InboxClient } from '../support/inbox-client';
+import { StreamWriter } from '../support/stream-writer';
 import { unique } from '../support/test-env';
 import { serviceToken, userToken } from '../support/tokens';
 import { useHerald } from '../support/use-herald';
+import { within } from '../support/within';
 
 const ISO_8601 = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
 const inSeconds = (s: number) => new Date(Date.now() + s * 1000).toISOString();
@@ -168,6 +170,39 @@ describe('the inbox (targeted notifications)', () => {
     await socket.next('notification', (n) => n.id === after);
   });
 
+  it('answers PUT /preferences while a POST to that user is in flight, and mutes the next POST', async () => {
+    const user = unique('inflight');
+    const database = herald.app.config.database;
+    const writer = await StreamWriter.open(database.kind === 'mysql' ? database.url : '');
+    try {
+      // An open transaction on the user's stream: the POST below reads the mutes, then waits for the stream row.
+      await writer.begin();
+      await writer.insert(user, 'inflight.writer');
+      const posting = inbox.notify([user], { category: 'promo' });
+      // Past its first statement: it waits on the stream row the writer holds.
+      await expectEventually(async () => {
+        const upserting = await inbox
+          .database()
+          .query<unknown[]>("SELECT ID FROM information_schema.PROCESSLIST WHERE INFO LIKE 'INSERT INTO delivery_streams%' AND INFO LIKE ?", [`%'${user}'%`]);
+        expect(upserting).toHaveLength(1);
+      });
+      // Neither the first setting (a new row) nor a change of it waits for the POST: its mute read locked nothing.
+      await within(inbox.mute(user, 'promo'), 5_000, 'the first PUT /preferences');
+      await within(inbox.mute(user, 'promo', false), 5_000, 'the second PUT /preferences');
+      await within(inbox.mute(user, 'promo'), 5_000, 'the third PUT /preferences');
+      await writer.commit();
+      await posting;
+    } finally {
+      await writer.close();
+    }
+    const socket = await herald.connect(user);
+    const [quiet] = await inbox.notify([user], { category: 'promo' });
+    const [marker] = await inbox.notify([user]);
+    await socket.next('notification', (n) => n.id === marker);
+    expect(socket.all('notification').map((n) => n.id)).toEqual([marker]);
+    expect(await inbox.feedIds(user, { category: 'promo' })).toContain(quiet);
+  }, 30_000);
+
   it('refuses a bad category or body on PUT /preferences/categories/:category (400)', async () => {
     await inbox.act(unique('u'), '/preferences/categories/Bad!', { muted: true }, 'put').expect(400);
     await inbox.act(unique('u'), '/preferences/categories/ok', { muted: 'yes' }, 'put').expect(400);
@@ -243,6 +278,31 @@ describe('the inbox (targeted notifications)', () => {
     expect(await inbox.feedIds(bob)).toEqual([bobOld]);
     expect((await inbox.counts(alice)).unread).toBe(2);
   });
+
+  it('replaces a notification with the key that committed while the POST waited for the stream lock', async () => {
+    const user = unique('collapse-wait');
+    const socket = await herald.connect(user);
+    const database = herald.app.config.database;
+    const writer = await StreamWriter.open(database.kind === 'mysql' ? database.url : '');
+    try {
+      await writer.begin();
+      const older = await writer.insert(user, 'collapse.writer', 'post-11');
+      const posting = inbox.notify([user], { collapseKey: 'post-11' });
+      await expectEventually(async () => {
+        const upserting = await inbox
+          .database()
+          .query<unknown[]>("SELECT ID FROM information_schema.PROCESSLIST WHERE INFO LIKE 'INSERT INTO delivery_streams%' AND INFO LIKE ?", [`%'${user}'%`]);
+        expect(upserting).toHaveLength(1);
+      });
+      // The row commits after the POST began and before it reads the key's rows under the stream lock: it is replaced.
+      await writer.commit();
+      const [newer] = await posting;
+      expect(await socket.next('notification', (n) => n.id === newer, 10_000)).toMatchObject({ replaces: older });
+      expect(await inbox.feedIds(user)).toEqual([newer]);
+    } finally {
+      await writer.close();
+    }
+  }, 30_000);
 
   it('withdraws by collapse key from the listed recipients, or from everyone, and tells their sockets', async () => {
     const [alice, bob, carol] = [unique('alice'), unique('bob'), unique('carol')];

@@ -20,8 +20,8 @@ export class StreamWriter {
     await this.connection.query('BEGIN');
   }
 
-  /** Takes the recipient's next number and inserts the row; returns its id (the transaction stays open). */
-  async insert(recipient: string, type: string): Promise<Id> {
+  /** Takes the recipient's next number and inserts the row (with `collapseKey`, if given); returns its id (the transaction stays open). */
+  async insert(recipient: string, type: string, collapseKey: string | null = null): Promise<Id> {
     await this.connection.query("SELECT last_seq FROM delivery_streams WHERE stream = '' LOCK IN SHARE MODE");
     await this.connection.query(
       `INSERT INTO delivery_streams (stream, last_seq, published_seq, pending_since) VALUES (?, 1, 0, ?)
@@ -32,8 +32,8 @@ export class StreamWriter {
       Array<{ last_seq: string }>,
     ];
     const [inserted] = (await this.connection.query(
-      "INSERT INTO notifications (recipient, type, actor, payload, created_at, read_at, seq) VALUES (?, ?, NULL, '{}', UTC_TIMESTAMP(3), NULL, ?)",
-      [recipient, type, streams[0].last_seq],
+      "INSERT INTO notifications (recipient, type, actor, payload, created_at, read_at, seq, collapse_key) VALUES (?, ?, NULL, '{}', UTC_TIMESTAMP(3), NULL, ?, ?)",
+      [recipient, type, streams[0].last_seq, collapseKey],
     )) as unknown as [{ insertId: string | number }];
     return String(inserted.insertId);
   }
