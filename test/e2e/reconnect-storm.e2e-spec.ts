@@ -47,7 +47,8 @@ describe('a reconnect storm onto the surviving instance', () => {
     const resumed: TestClient[] = await Promise.all(
       users.map(async (user, u) => {
         await new Promise((resolve) => setTimeout(resolve, new Backoff().next()));
-        return b.connect(user, { since: warmUp.ids[u] });
+        // The storm is the load: on a loaded machine `ready` may take longer than a lone connect's 5 s (seen under stress-ng).
+        return b.connect(user, { since: warmUp.ids[u], readyTimeoutMs: 60_000 });
       }),
     );
     await Promise.all(resumed.map((client) => client.next('resumed', () => true, 60_000)));

@@ -14,6 +14,8 @@ export interface ConnectOptions {
   autoPong?: boolean;
   /** Sent as `?since=`: resume after this notification id. */
   since?: string;
+  /** How long `connect` waits for `ready`, in ms (default 5,000). */
+  readyTimeoutMs?: number;
 }
 
 /**
@@ -42,7 +44,7 @@ export class TestClient {
   /** Opens a socket and waits for `ready`. Rejects with the HTTP status when the upgrade is refused. */
   static async connect(wsUrl: string, options: ConnectOptions = {}): Promise<TestClient> {
     const client = TestClient.open(wsUrl, options);
-    await client.next('ready');
+    await client.next('ready', () => true, options.readyTimeoutMs);
     return client;
   }
 
