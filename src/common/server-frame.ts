@@ -274,11 +274,14 @@ const SILENT_SUFFIX = Buffer.from('","silent":true}}');
  * category, or it expired): it keeps the socket's delivery stream gapless
  * (docs/delivery.md), lets the socket add it to its counts (a muted one
  * counts in its category; an expired one nowhere), and the socket never
- * sends it on (`isSilentNotification`). The id comes first, as in every
+ * sends it on (`isSilentNotification`). A collapse says what it
+ * `replaces`, so the socket reads its counts instead. The id comes first, as in every
  * notification frame (`notificationIdOf`).
  */
-export function silentNotificationFrame(id: string, category: string, expired: boolean): string {
-  return `{"event":"notification","data":{"id":"${id}","expired":${expired},"category":${JSON.stringify(category)},"silent":true}}`;
+export function silentNotificationFrame(id: string, category: string, expired: boolean, replaces: string | null = null): string {
+  // `replaces` (a collapse): only a read can tell what the older notification counted.
+  const replaced = replaces === null ? '' : `,"replaces":${JSON.stringify(replaces)}`;
+  return `{"event":"notification","data":{"id":"${id}","expired":${expired},"category":${JSON.stringify(category)}${replaced},"silent":true}}`;
 }
 
 /** Whether a `notification` frame is a silent one. */

@@ -102,5 +102,12 @@ describe('NotificationFrames and notificationIdOf', () => {
     expect(notificationIdOf(muted)).toBe('9');
     expect(countsKeyOf(muted)).toEqual({ category: 'promo', critical: false, expiresAt: null, replaces: false });
     expect(countsKeyOf(expired)).toMatchObject({ category: 'promo', expiresAt: 0 });
+    // A muted collapse: the socket must read its counts, since the older one it replaced counted too.
+    const collapsed = Buffer.from(
+      frames.encodeForStream(Object.assign(new Notification(), { ...base, id: '10', expiresAt: null, muted: true, replacesId: '7' }), now),
+    );
+    expect(isSilentNotification(collapsed)).toBe(true);
+    expect(notificationIdOf(collapsed)).toBe('10');
+    expect(countsKeyOf(collapsed)).toMatchObject({ category: 'promo', replaces: true });
   });
 });

@@ -29,7 +29,7 @@ export class NotificationFrames {
   /** The frame a stream carries for `row`: a silent one (`silentInStream`) or the full notification. */
   encodeForStream(row: Notification, now: number): string {
     if (!silentInStream(row, now)) return this.encode(row);
-    return silentNotificationFrame(row.id, row.category, row.expiresAt !== null && row.expiresAt.getTime() <= now);
+    return silentNotificationFrame(row.id, row.category, row.expiresAt !== null && row.expiresAt.getTime() <= now, row.replacesId ?? null);
   }
 
   encode(row: Notification): string {

@@ -126,4 +126,19 @@ describe('counts after many mixed operations', () => {
     await expectEventually(() => expect(socket.all('counts').at(-1)).toEqual(want));
     expect(await queries()).toBe(before);
   });
+
+  it('read the counts again when a muted notification collapses an older one, so the replaced one is not counted twice', async () => {
+    const user = unique('muted-collapse');
+    await inbox.mute(user, 'billing');
+    const socket = await herald.connect(user);
+    await inbox.notify([user], { category: 'billing', collapseKey: 'invoice' });
+    await expectEventually(async () => expect(socket.all('counts').at(-1)).toEqual(await inbox.counts(user)));
+    const framesBefore = socket.all('counts').length;
+    await inbox.notify([user], { category: 'billing', collapseKey: 'invoice' });
+    const want = await inbox.counts(user);
+    expect(want.byCategory.billing).toEqual({ unread: 1, unseen: 1 });
+    // The frame the collapse caused, not the one before it.
+    await expectEventually(() => expect(socket.all('counts').length).toBeGreaterThan(framesBefore));
+    await expectEventually(() => expect(socket.all('counts').at(-1)).toEqual(want));
+  });
 });
