@@ -170,20 +170,29 @@ export class NotificationStore {
   }
 
   /**
-   * Marks the user's own visible row read and seen in one statement.
-   * @returns true when it was unread as `row` was read (two concurrent
-   *   requests may both say so; the frames they send are hints).
+   * Marks the user's own visible row read and seen: one statement, which
+   * alone decides whether the row was unread (a concurrent mark-unread is
+   * never missed). A row already read but never seen (read before seen
+   * marks existed) gets its seen mark from a second statement.
+   * @returns true when it was unread.
    */
   async markOwnRead(manager: EntityManager, userId: string, row: Notification, at: Date): Promise<boolean> {
-    const result = await manager
-      .getRepository(Notification)
-      .createQueryBuilder()
-      .update()
-      .set({ readAt: () => 'COALESCE(read_at, :at)', seenAt: () => 'COALESCE(seen_at, :at)' })
-      .where('id = :id AND recipient = :userId', { id: row.id, userId })
-      .setParameter('at', at)
+    const own = (unmarked: 'read_at' | 'seen_at') =>
+      manager
+        .getRepository(Notification)
+        .createQueryBuilder()
+        .update()
+        .where(`id = :id AND recipient = :userId AND ${unmarked} IS NULL`, { id: row.id, userId })
+        .setParameter('at', at);
+    const read = await own('read_at')
+      .set({ readAt: () => ':at', seenAt: () => 'COALESCE(seen_at, :at)' })
       .execute();
-    return row.readAt === null && (result.affected ?? 0) > 0;
+    if ((read.affected ?? 0) > 0) return true;
+    if (row.seenAt === null)
+      await own('seen_at')
+        .set({ seenAt: () => ':at' })
+        .execute();
+    return false;
   }
 
   /**
