@@ -106,37 +106,44 @@ describe('counts after many mixed operations', () => {
     await expectEventually(() => expect(socket.all('counts').at(-1)).toEqual(want), 5_000);
   }, 300_000);
 
-  it('add live notifications to a socket’s counts without a read: muted, critical and broadcast ones cost no counts query, and the last frame is exact', async () => {
+  it('add live notifications to a socket’s counts without a read: muted and critical ones cost no counts query, and the last frame is exact, broadcasts included', async () => {
     const user = unique('live-add');
-    await inbox.mute(user, 'promo');
     const socket = await herald.connect(user);
+    // Muting after the socket is open, so its preference frame cannot come late: the read it causes is the socket's first counts.
+    await inbox.mute(user, 'promo');
+    await expectEventually(() => expect(socket.all('counts')).toHaveLength(1));
     await inbox.notify([user]);
-    // The first counts of a socket come from a read.
     await expectEventually(async () => expect(socket.all('counts').at(-1)).toEqual(await inbox.counts(user)));
     const queries = async () => (await scrapeMetrics(herald.app.baseUrl)).value('herald_counts_queries_total');
     const before = await queries();
 
     const bodies = [{}, { category: 'promo' }, { category: 'promo', severity: 'critical' }, { category: 'billing', severity: 'high' }];
-    for (let i = 0; i < 16; i++) {
-      if (i % 5 === 4) await inbox.broadcast(bodies[i % bodies.length]);
-      else await inbox.notify([user], bodies[i % bodies.length]);
-    }
+    for (let i = 0; i < 12; i++) await inbox.notify([user], bodies[i % bodies.length]);
     const want = await inbox.counts(user);
-    expect(want).toMatchObject({ unread: 13, byCategory: { promo: { unread: 8 } } });
+    expect(want.byCategory).toMatchObject({ general: { unread: 4 }, promo: { unread: 6 }, billing: { unread: 3 } });
     await expectEventually(() => expect(socket.all('counts').at(-1)).toEqual(want));
     expect(await queries()).toBe(before);
+
+    // Broadcasts travel on another channel than the user's notifications, so a targeted frame may wait for the
+    // broadcast it follows and fill the gap from the database (which reads the counts too): only exactness is asserted.
+    for (const body of bodies) {
+      await inbox.broadcast(body);
+      await inbox.notify([user], body);
+    }
+    const after = await inbox.counts(user);
+    await expectEventually(() => expect(socket.all('counts').at(-1)).toEqual(after));
   });
 
   it('read the counts again when a muted notification collapses an older one, so the replaced one is not counted twice', async () => {
     const user = unique('muted-collapse');
-    await inbox.mute(user, 'billing');
+    await inbox.mute(user, 'invoices');
     const socket = await herald.connect(user);
-    await inbox.notify([user], { category: 'billing', collapseKey: 'invoice' });
+    await inbox.notify([user], { category: 'invoices', collapseKey: 'invoice' });
     await expectEventually(async () => expect(socket.all('counts').at(-1)).toEqual(await inbox.counts(user)));
     const framesBefore = socket.all('counts').length;
-    await inbox.notify([user], { category: 'billing', collapseKey: 'invoice' });
+    await inbox.notify([user], { category: 'invoices', collapseKey: 'invoice' });
     const want = await inbox.counts(user);
-    expect(want.byCategory.billing).toEqual({ unread: 1, unseen: 1 });
+    expect(want.byCategory.invoices).toEqual({ unread: 1, unseen: 1 });
     // The frame the collapse caused, not the one before it.
     await expectEventually(() => expect(socket.all('counts').length).toBeGreaterThan(framesBefore));
     await expectEventually(() => expect(socket.all('counts').at(-1)).toEqual(want));
