@@ -18,6 +18,21 @@ type Row = typeof row extends fc.Arbitrary<infer T> ? T : never;
 
 const asNotification = (value: Row): Notification => Object.assign(new Notification(), value);
 
+/** One stored row as the frames see it, at `now`. */
+const now = Date.parse('2026-12-02T00:00:00Z');
+const base = {
+  id: '9',
+  recipient: 'alice',
+  type: 't',
+  actor: null,
+  payload: '{}',
+  createdAt: new Date(0),
+  readAt: null,
+  muted: false,
+  category: 'promo',
+  severity: 'normal',
+};
+
 describe('NotificationFrames and notificationIdOf', () => {
   it('reads back the id of every notification frame the relay encodes', () => {
     fc.assert(
@@ -60,19 +75,6 @@ describe('NotificationFrames and notificationIdOf', () => {
   });
 
   it('gives a stream a silent frame for a row that is muted or expired but not yet purged, and the full frame otherwise', () => {
-    const now = Date.parse('2026-12-02T00:00:00Z');
-    const base = {
-      id: '9',
-      recipient: 'alice',
-      type: 't',
-      actor: null,
-      payload: '{}',
-      createdAt: new Date(0),
-      readAt: null,
-      muted: false,
-      category: 'promo',
-      severity: 'normal',
-    };
     const frames = new NotificationFrames();
     const expired = Object.assign(new Notification(), { ...base, expiresAt: new Date(now) });
     const muted = Object.assign(new Notification(), { ...base, expiresAt: null, muted: true });
@@ -84,18 +86,6 @@ describe('NotificationFrames and notificationIdOf', () => {
   });
 
   it('gives a silent frame the id first and what the counts need: the category, and whether it expired', () => {
-    const now = Date.parse('2026-12-02T00:00:00Z');
-    const base = {
-      id: '9',
-      recipient: 'alice',
-      type: 't',
-      actor: null,
-      payload: '{}',
-      createdAt: new Date(0),
-      readAt: null,
-      category: 'promo',
-      severity: 'normal',
-    };
     const frames = new NotificationFrames();
     const expired = Buffer.from(frames.encodeForStream(Object.assign(new Notification(), { ...base, expiresAt: new Date(now), muted: false }), now));
     const muted = Buffer.from(frames.encodeForStream(Object.assign(new Notification(), { ...base, expiresAt: null, muted: true }), now));
